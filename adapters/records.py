@@ -250,3 +250,16 @@ class AgencyRecords:
     administrative_detentions: list[AdministrativeDetention] = field(default_factory=list)
     custody: list[CustodyRecord] = field(default_factory=list)
     corrections: list[CorrectionRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class JudgmentChange:
+    """A judgment the court system reports as changed, for pollers reading past a watermark.
+
+    ``sequence`` is the court system's own increasing change number; a poller stores the
+    last one it processed.
+    """
+
+    sequence: int
+    judgment: Judgment
+    person: PersonIdentity
