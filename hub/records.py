@@ -1,0 +1,228 @@
+"""Prior-record lookup: query every agency concurrently and merge the results.
+
+An agency that fails or times out degrades only its own part of the result. The
+lookup always returns, with a ``SourceStatus`` per agency that records the outcome.
+Criminal records (guilty verdicts in effective judgments) are kept apart from case
+information (everything else an agency holds on the person).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import TypeVar
+
+from adapters.contract import RecordAdapter
+from adapters.errors import HubError, UpstreamDataError, UpstreamTimeout, UpstreamUnavailable
+from adapters.idnumber import IdNumber
+from adapters.records import (
+    AdministrativeDetention,
+    Agency,
+    AgencyRecords,
+    CoerciveMeasure,
+    CorrectionRecord,
+    CustodyRecord,
+    Judgment,
+    PersonIdentity,
+    PoliceCase,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 3.0
+OPERATION = "fetch_records"
+
+T = TypeVar("T")
+
+# Household registration is a police register, so its identity wins a tie.
+IDENTITY_PRIORITY = (Agency.POLICE, Agency.COURT, Agency.PRISON, Agency.JUSTICE_BUREAU)
+
+
+class FetchStatus(StrEnum):
+    OK = "ok"
+    TIMED_OUT = "timed_out"
+    UNAVAILABLE = "unavailable"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """The outcome of one agency call within a lookup."""
+
+    agency: Agency
+    status: FetchStatus
+    fetched_at: dt.datetime  # aware, UTC: when the call finished or was abandoned
+    latency_ms: float
+    error: HubError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseInformation:
+    """Everything on the person that is not a criminal record."""
+
+    judgments: tuple[Judgment, ...] = ()  # acquittals, judgments not yet in effect
+    police_cases: tuple[PoliceCase, ...] = ()
+    coercive_measures: tuple[CoerciveMeasure, ...] = ()
+    administrative_detentions: tuple[AdministrativeDetention, ...] = ()
+    custody: tuple[CustodyRecord, ...] = ()
+    corrections: tuple[CorrectionRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    id_number: IdNumber
+    person: PersonIdentity | None
+    criminal_records: tuple[Judgment, ...]
+    case_information: CaseInformation
+    sources: tuple[SourceStatus, ...]
+
+
+class PriorRecordService:
+    """Fan a lookup out to every agency adapter, each under its own timeout (seconds)."""
+
+    def __init__(self, adapters: Sequence[RecordAdapter], timeouts: Mapping[Agency, float]) -> None:
+        self.adapters = tuple(adapters)
+        self.timeouts = dict(timeouts)
+        self._abandoned: set[asyncio.Task[AgencyRecords]] = set()
+
+    async def lookup(self, id_number: IdNumber) -> LookupResult:
+        calls = [self._fetch(adapter, id_number) for adapter in self.adapters]
+        outcomes = await asyncio.gather(*calls)
+
+        statuses = tuple(status for status, _ in outcomes)
+        fetched = [records for _, records in outcomes if records is not None]
+        return merge(id_number, fetched, statuses)
+
+    async def aclose(self) -> None:
+        """Wait briefly for calls abandoned after a timeout, then stop waiting."""
+        if self._abandoned:
+            await asyncio.wait(self._abandoned, timeout=1.0)
+
+    async def _fetch(
+        self, adapter: RecordAdapter, id_number: IdNumber
+    ) -> tuple[SourceStatus, AgencyRecords | None]:
+        agency = adapter.agency
+        timeout_s = self.timeouts.get(agency, DEFAULT_TIMEOUT_S)
+        started = time.perf_counter()
+
+        # asyncio.wait rather than asyncio.timeout: a timeout context waits for the
+        # cancelled call to unwind, and an adapter that swallows or delays cancellation
+        # would hold the whole lookup past its deadline.
+        task = asyncio.ensure_future(adapter.fetch_records(id_number))
+        done, _ = await asyncio.wait({task}, timeout=timeout_s)
+        latency_ms = (time.perf_counter() - started) * 1000
+
+        if not done:
+            self._abandon(task, agency)
+            timeout = UpstreamTimeout(agency=agency.value, operation=OPERATION, timeout_s=timeout_s)
+            return self._outcome(agency, id_number, FetchStatus.TIMED_OUT, latency_ms, timeout), None
+
+        exc = task.exception()
+        if exc is None:
+            return self._outcome(agency, id_number, FetchStatus.OK, latency_ms), task.result()
+        if isinstance(exc, UpstreamTimeout):
+            return self._outcome(agency, id_number, FetchStatus.TIMED_OUT, latency_ms, exc), None
+        if isinstance(exc, UpstreamUnavailable):
+            return self._outcome(agency, id_number, FetchStatus.UNAVAILABLE, latency_ms, exc), None
+        if isinstance(exc, HubError):
+            return self._outcome(agency, id_number, FetchStatus.ERROR, latency_ms, exc), None
+
+        # The contract allows only HubError: anything else is an adapter bug.
+        logger.error("adapter %s raised an unexpected error", agency.value, exc_info=exc)
+        error = UpstreamDataError(agency=agency.value, operation=OPERATION, detail=type(exc).__name__)
+        return self._outcome(agency, id_number, FetchStatus.ERROR, latency_ms, error), None
+
+    def _outcome(
+        self,
+        agency: Agency,
+        id_number: IdNumber,
+        status: FetchStatus,
+        latency_ms: float,
+        error: HubError | None = None,
+    ) -> SourceStatus:
+        code = error.code if error is not None else "-"
+        logger.info(
+            "agency=%s operation=%s id_number=%s outcome=%s code=%s ms=%.1f",
+            agency.value,
+            OPERATION,
+            id_number.masked(),
+            status.value,
+            code,
+            latency_ms,
+        )
+        fetched_at = dt.datetime.now(dt.UTC)
+        return SourceStatus(agency, status, fetched_at, round(latency_ms, 1), error)
+
+    def _abandon(self, task: asyncio.Task[AgencyRecords], agency: Agency) -> None:
+        task.cancel()
+        self._abandoned.add(task)
+        task.add_done_callback(lambda finished: self._forget(finished, agency))
+
+    def _forget(self, task: asyncio.Task[AgencyRecords], agency: Agency) -> None:
+        self._abandoned.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            logger.info("abandoned call to %s ended with %s", agency.value, type(exc).__name__)
+
+
+def merge(
+    id_number: IdNumber, fetched: Sequence[AgencyRecords], statuses: Sequence[SourceStatus]
+) -> LookupResult:
+    """Combine the agencies' records into one result, with criminal records kept apart."""
+    judgments = [judgment for records in fetched for judgment in records.judgments]
+    criminal = [judgment for judgment in judgments if judgment.is_criminal_record]
+    other = [judgment for judgment in judgments if not judgment.is_criminal_record]
+
+    case_information = CaseInformation(
+        judgments=_by_date(other, lambda j: j.effective_date or j.judgment_date),
+        police_cases=_by_date([c for r in fetched for c in r.police_cases], lambda c: c.filed_on),
+        coercive_measures=_by_date([m for r in fetched for m in r.coercive_measures], lambda m: m.start_date),
+        administrative_detentions=_by_date(
+            [d for r in fetched for d in r.administrative_detentions], lambda d: d.start_date
+        ),
+        custody=_by_date([c for r in fetched for c in r.custody], lambda c: c.admitted_on),
+        corrections=_by_date([c for r in fetched for c in r.corrections], lambda c: c.start_date),
+    )
+    return LookupResult(
+        id_number=id_number,
+        person=best_identity(id_number, [person for records in fetched for person in records.persons]),
+        criminal_records=_by_date(criminal, lambda j: j.effective_date),
+        case_information=case_information,
+        sources=tuple(statuses),
+    )
+
+
+def best_identity(id_number: IdNumber, identities: Sequence[PersonIdentity]) -> PersonIdentity | None:
+    """Pick the identity recorded under the valid ID number, listing every other name seen.
+
+    An identity whose stored ID number matches the one looked up beats one matched only
+    through a mistyped or 15-digit form; ties go by ``IDENTITY_PRIORITY``.
+    """
+    if not identities:
+        return None
+
+    def rank(identity: PersonIdentity) -> tuple[int, int]:
+        matches = 0 if identity.id_number == id_number.value else 1
+        agency = identity.source.agency
+        priority = IDENTITY_PRIORITY.index(agency) if agency in IDENTITY_PRIORITY else len(IDENTITY_PRIORITY)
+        return matches, priority
+
+    best = min(identities, key=rank)
+    names: dict[str, None] = {}
+    for identity in identities:
+        for name in (identity.name, *identity.other_names):
+            if name and name != best.name:
+                names[name] = None
+    return replace(best, other_names=tuple(names))
+
+
+def _by_date(items: Sequence[T], key: Callable[[T], dt.date | None]) -> tuple[T, ...]:
+    """Sort oldest first; undated items go last, keeping their order."""
+    return tuple(sorted(items, key=lambda item: (key(item) is None, key(item) or dt.date.min)))

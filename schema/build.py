@@ -1,0 +1,37 @@
+"""Assemble the strawberry schema with the hub's error handling and query limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from schema.errors import HubErrors, HubSchema
+from schema.query import Query
+
+MAX_DEPTH = 10
+MAX_TOKENS = 5000
+MAX_ALIASES = 30
+
+
+def build_schema(*, production: bool) -> HubSchema:
+    """Build the schema; production adds query limits and turns introspection off.
+
+    Limits come as factories because strawberry deprecates extension instances.
+    """
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [HubErrors]
+    if production:
+        # The depth limiter skips introspection fields, so introspection goes off with it.
+        extensions += [
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            DisableIntrospection,
+        ]
+    return HubSchema(query=Query, extensions=extensions)

@@ -1,0 +1,123 @@
+"""The ``priorRecords`` query: one person's criminal records and case information.
+
+A failed agency does not fail the query. Its records are missing from the result, its
+entry in ``sources`` gives the reason, and its error is added to ``errors`` through the
+request context's ``partial_errors`` (see ``schema.errors.HubErrors``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from adapters.idnumber import parse_id_number
+from schema.context import CaseInformationView, HubContext, PartialError, PriorRecordsView, SourceOutcome
+from schema.enums import Agency, SourceStatus
+from schema.types import (
+    AdministrativeDetention,
+    CoerciveMeasure,
+    CorrectionRecord,
+    CriminalRecord,
+    CustodyRecord,
+    Judgment,
+    Person,
+    PoliceCase,
+)
+
+ID_NUMBER_HELP = "公民身份号码，18 位或旧 15 位 / resident ID number, 18 characters or legacy 15 digits"
+
+
+@strawberry.type(description="查询失败原因 / why an agency call failed")
+class SourceError:
+    code: str = strawberry.field(description="stable English code, e.g. UPSTREAM_TIMEOUT")
+    message: str = strawberry.field(description="zh-CN unless the request asked for English")
+
+
+@strawberry.type(description="一个机关本次查询的结果 / how one agency call went")
+class Source:
+    agency: Agency
+    status: SourceStatus
+    fetched_at: dt.datetime = strawberry.field(description="UTC time the call finished or was abandoned")
+    latency_ms: float = strawberry.field(description="milliseconds the hub waited for this agency")
+    error: SourceError | None
+
+    @classmethod
+    def from_outcome(cls, outcome: SourceOutcome, language: str) -> Source:
+        error = outcome.error
+        return cls(
+            agency=outcome.agency,
+            status=SourceStatus(str(outcome.status)),
+            fetched_at=outcome.fetched_at,
+            latency_ms=outcome.latency_ms,
+            error=None if error is None else SourceError(code=error.code, message=error.render(language)),
+        )
+
+
+@strawberry.type(description="案件信息 / case information: everything that is not a criminal record")
+class CaseInformation:
+    judgments: list[Judgment] = strawberry.field(
+        description="judgments that are not criminal records: acquittals, judgments not yet in effect"
+    )
+    police_cases: list[PoliceCase]
+    coercive_measures: list[CoerciveMeasure]
+    administrative_detentions: list[AdministrativeDetention]
+    custody: list[CustodyRecord]
+    corrections: list[CorrectionRecord]
+
+    @classmethod
+    def from_view(cls, view: CaseInformationView) -> CaseInformation:
+        return cls(
+            judgments=[Judgment.from_record(judgment) for judgment in view.judgments],
+            police_cases=[PoliceCase.from_record(case) for case in view.police_cases],
+            coercive_measures=[CoerciveMeasure.from_record(measure) for measure in view.coercive_measures],
+            administrative_detentions=[
+                AdministrativeDetention.from_record(detention) for detention in view.administrative_detentions
+            ],
+            custody=[CustodyRecord.from_record(custody) for custody in view.custody],
+            corrections=[CorrectionRecord.from_record(correction) for correction in view.corrections],
+        )
+
+
+@strawberry.type(description="前科查询结果 / prior records of one person")
+class PriorRecords:
+    id_number: str = strawberry.field(description="normalised 18-character resident ID number")
+    person: Person | None
+    criminal_records: list[CriminalRecord]
+    case_information: CaseInformation
+    sources: list[Source]
+
+    @classmethod
+    def from_view(cls, view: PriorRecordsView, language: str) -> PriorRecords:
+        return cls(
+            id_number=view.id_number.value,
+            person=None if view.person is None else Person.from_record(view.person),
+            criminal_records=[CriminalRecord.from_record(judgment) for judgment in view.criminal_records],
+            case_information=CaseInformation.from_view(view.case_information),
+            sources=[Source.from_outcome(outcome, language) for outcome in view.sources],
+        )
+
+
+async def resolve_prior_records(
+    info: Info[HubContext, None],
+    id_number: Annotated[str, strawberry.argument(description=ID_NUMBER_HELP)],
+) -> PriorRecords | None:
+    context = info.context
+    parsed = parse_id_number(id_number)
+    view = await context.records.lookup(parsed)
+
+    path = tuple(info.path.as_list())
+    for outcome in view.sources:
+        if outcome.error is not None:
+            context.partial_errors.append(PartialError(outcome.error, path))
+    return PriorRecords.from_view(view, context.language)
+
+
+@strawberry.type
+class Query:
+    prior_records: PriorRecords | None = strawberry.field(
+        resolver=resolve_prior_records,
+        description="按公民身份号码查询前科 / look up prior records by resident ID number",
+    )

@@ -1,0 +1,3 @@
+from simulators.cli import main
+
+main()

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from adapters.records import Agency
+from hub.app import create_app
+from hub.settings import Settings
+from tests.standins import ID_NUMBER, StandInAdapter, standins
+
+QUERY = {
+    "query": "query($id: String!) { priorRecords(idNumber: $id) { idNumber } }",
+    "variables": {"id": ID_NUMBER},
+}
+
+ServeApp = Callable[..., str]
+
+
+class ServerThread:
+    """A real uvicorn server on a free loopback port, in its own thread and event loop."""
+
+    def __init__(self, app: Any) -> None:
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(app, lifespan="on", log_level="warning", ws="none")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.socket.getsockname()
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 5
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start within 5 s")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+        self.socket.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[ServeApp]:
+    servers: list[ServerThread] = []
+
+    def start(adapters: Sequence[StandInAdapter] | None = None, **settings: Any) -> str:
+        app = create_app(Settings(**settings), adapters=adapters if adapters is not None else standins())
+        server = ServerThread(app)
+        server.start()
+        servers.append(server)
+        return server.url
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def wait_until_ready(url: str, timeout_s: float = 5.0) -> httpx.Response:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        response = httpx.get(f"{url}/readyz")
+        if response.status_code == 200 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.02)
+
+
+def access_log_lines(caplog: pytest.LogCaptureFixture, timeout_s: float = 2.0) -> list[str]:
+    """Wait for the server thread's access line, which it writes after the response is sent."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        lines = [record.getMessage() for record in caplog.records if record.name == "hub.access"]
+        if lines or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.01)
+
+
+def test_healthz_answers_ok(serve: ServeApp) -> None:
+    response = httpx.get(f"{serve()}/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_healthz_answers_while_adapters_start(serve: ServeApp) -> None:
+    release = threading.Event()
+    url = serve(standins(court=StandInAdapter(Agency.COURT, release=release)))
+
+    response = httpx.get(f"{url}/healthz")
+    release.set()
+
+    assert response.status_code == 200
+
+
+def test_readyz_is_503_until_adapters_start(serve: ServeApp) -> None:
+    release = threading.Event()
+    url = serve(standins(court=StandInAdapter(Agency.COURT, release=release)))
+
+    before = httpx.get(f"{url}/readyz")
+    release.set()
+    after = wait_until_ready(url)
+
+    assert before.status_code == 503
+    assert before.json()["agencies"]["court"]["reason"] == "STARTING"
+    assert before.json()["agencies"]["police"]["ready"] is True
+    assert after.status_code == 200
+    assert after.json()["status"] == "ready"
+
+
+def test_readyz_is_503_without_court_wsdl(serve: ServeApp) -> None:
+    url = serve(standins(court=StandInAdapter(Agency.COURT, wsdl_loaded=False)))
+
+    response = wait_until_ready(url, timeout_s=0.3)
+
+    assert response.status_code == 503
+    assert response.json()["agencies"]["court"]["reason"] == "WSDL_NOT_LOADED"
+
+
+def test_readyz_is_503_for_unconfigured_agency(serve: ServeApp) -> None:
+    adapters = [adapter for adapter in standins() if adapter.agency is not Agency.JUSTICE_BUREAU]
+    url = serve(adapters)
+
+    response = wait_until_ready(url, timeout_s=0.3)
+
+    assert response.status_code == 503
+    assert response.json()["agencies"]["justice_bureau"]["reason"] == "NOT_CONFIGURED"
+
+
+def test_graphiql_served_in_development(serve: ServeApp) -> None:
+    response = httpx.get(f"{serve(env='development')}/graphql", headers={"Accept": "text/html"})
+
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+def test_graphiql_not_served_in_production(serve: ServeApp) -> None:
+    response = httpx.get(f"{serve(env='production')}/graphql", headers={"Accept": "text/html"})
+
+    assert response.status_code == 404
+    assert "graphiql" not in response.text.lower()
+
+
+def test_post_graphql_answers_without_redirect(serve: ServeApp) -> None:
+    response = httpx.post(f"{serve()}/graphql", json=QUERY, follow_redirects=False)
+
+    assert response.status_code == 200
+    assert response.json() == {"data": {"priorRecords": {"idNumber": ID_NUMBER}}}
+
+
+def test_production_rejects_introspection(serve: ServeApp) -> None:
+    body = httpx.post(
+        f"{serve(env='production')}/graphql", json={"query": "{ __schema { types { name } } }"}
+    ).json()
+
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_response_carries_request_id(serve: ServeApp) -> None:
+    response = httpx.get(f"{serve()}/healthz", headers={"X-Request-ID": "probe-42"})
+
+    assert response.headers["x-request-id"] == "probe-42"
+
+
+def test_oversized_body_is_rejected(serve: ServeApp) -> None:
+    url = serve(max_body_bytes=1024)
+
+    response = httpx.post(f"{url}/graphql", json={"query": "{ __typename }", "padding": "x" * 2048})
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_oversized_chunked_body_is_rejected(serve: ServeApp) -> None:
+    url = serve(max_body_bytes=1024)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"query": "{ __typename }", "padding": "'
+        yield b"x" * 2048
+        yield b'"}'
+
+    response = httpx.post(f"{url}/graphql", content=chunks(), headers={"content-type": "application/json"})
+
+    assert response.status_code == 413
+
+
+def test_shutdown_closes_adapters() -> None:
+    adapters = standins()
+    server = ServerThread(create_app(Settings(), adapters=adapters))
+    server.start()
+
+    wait_until_ready(server.url)
+    server.stop()
+
+    assert all(adapter.closed for adapter in adapters)
+
+
+def test_request_log_line_has_method_path_status(serve: ServeApp, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="hub.access")
+
+    httpx.get(f"{serve()}/healthz")
+    lines = access_log_lines(caplog)
+
+    assert len(lines) == 1
+    assert lines[0].startswith("GET /healthz 200 ")

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import logging
+
+from hub.logging import MaskingFormatter, mask_text
+
+
+def test_mask_text_masks_18_character_id_number() -> None:
+    assert mask_text("lookup 51340119850612106X done") == "lookup 513401********106X done"
+
+
+def test_mask_text_masks_15_digit_id_number() -> None:
+    assert mask_text("id=513401850612031") == "id=513401*****2031"
+
+
+def test_mask_text_leaves_longer_numbers_alone() -> None:
+    assert mask_text("order 5134011985061203150001") == "order 5134011985061203150001"
+
+
+def test_mask_text_masks_given_names() -> None:
+    assert mask_text("person 阿苏拉哈 found", names=["阿苏拉哈"]) == "person 阿*** found"
+
+
+def test_formatter_masks_traceback_text() -> None:
+    try:
+        raise ValueError("bad 513401198506120315")
+    except ValueError as exc:
+        record = logging.LogRecord(
+            "t", logging.ERROR, __file__, 1, "failed", None, (type(exc), exc, exc.__traceback__)
+        )
+
+    text = MaskingFormatter("%(message)s").format(record)
+
+    assert "513401198506120315" not in text
+    assert "513401********0315" in text
