@@ -1,0 +1,144 @@
+"""A small hand-built data set and a real uvicorn server for the court stand-in's tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+
+import uvicorn
+from starlette.applications import Starlette
+
+from adapters.idnumber import check_character
+from simulators.model import Dataset, SimCharge, SimJudgment, SimPerson
+
+
+def id_number(first17: str) -> str:
+    return first17 + check_character(first17)
+
+
+KUN = SimPerson(0, "吉克堃", id_number("51340119850312101"), "1", "07", dt.date(1985, 3, 12), "513401")
+OLD_HUILI = SimPerson(
+    1,
+    "沙马拉且",
+    id_number("51342519720205203"),
+    "2",
+    "07",
+    dt.date(1972, 2, 5),
+    "513425",
+    legacy_15_only=True,
+)
+NO_COUNTY = SimPerson(
+    2, "阿苏·木呷", id_number("51343119900101301"), "1", "07", dt.date(1990, 1, 1), "519999"
+)
+NOBODY = id_number("51343419950505401")
+
+DRUGS = SimCharge("走私、贩卖、运输、制造毒品罪", "347", "贩卖")
+THEFT = SimCharge("盗窃罪", "264")
+INJURY = SimCharge("故意伤害罪", "234")
+
+
+def judgment(case_number: str, person: SimPerson, **changes: object) -> SimJudgment:
+    fields: dict[str, object] = {
+        "case_number": case_number,
+        "person_id": person.person_id,
+        "court_name": "西昌市人民法院",
+        "court_code": "川3401",
+        "verdict": "guilty",
+        "penalty": "fixed_term_imprisonment",
+        "term_months": 24,
+        "probation_months": 36,
+        "charges": [DRUGS],
+        "judgment_date": dt.date(2024, 3, 5),
+        "effective_date": dt.date(2024, 3, 18),
+        "offence_date": dt.date(2023, 11, 20),
+        "procuratorate": "西昌市人民检察院",
+        "police_case_number": None,
+        "correction_type": "suspended_sentence",
+        "fine_yuan": 5000,
+    }
+    fields.update(changes)
+    return SimJudgment(**fields)  # type: ignore[arg-type]
+
+
+def sample_dataset() -> Dataset:
+    judgments = [
+        judgment("（2024）川3401刑初12号", KUN),
+        judgment(
+            "(2019)川3401刑初305号",
+            KUN,
+            penalty="criminal_detention",
+            term_months=5,
+            probation_months=None,
+            charges=[THEFT],
+            judgment_date=dt.date(2019, 6, 1),
+            effective_date=dt.date(2019, 6, 12),
+            offence_date=dt.date(2019, 2, 1),
+            correction_type=None,
+            fine_yuan=None,
+        ),
+        judgment(
+            "(2013)西法刑初字第291号",
+            OLD_HUILI,
+            term_months=36,
+            probation_months=None,
+            charges=[INJURY],
+            judgment_date=dt.date(2013, 9, 9),
+            effective_date=dt.date(2013, 9, 20),
+            correction_type=None,
+            fine_yuan=None,
+        ),
+        judgment(
+            "（2025）川34刑终7号",
+            NO_COUNTY,
+            court_name="凉山彝族自治州中级人民法院",
+            court_code="川34",
+            effective_date=None,
+            correction_type="public_surveillance",
+            penalty="public_surveillance",
+            term_months=12,
+            probation_months=None,
+        ),
+        judgment("川3401刑初八号", NO_COUNTY, judgment_date=dt.date(2025, 1, 2)),
+    ]
+    return Dataset(
+        seed=0,
+        people=[KUN, OLD_HUILI, NO_COUNTY],
+        police_cases=[],
+        administrative_detentions=[],
+        judgments=judgments,
+        prison_stays=[],
+        corrections=[],
+    )
+
+
+class ServerThread:
+    """Serve ``app`` with uvicorn on a free loopback port in a background thread."""
+
+    def __init__(self, app: Starlette) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted sockets inherit this; without it Nagle and delayed ACKs add 40 ms per call.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+
+        self.socket = sock
+        self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the court stand-in did not start within 10 s")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.socket.close()
