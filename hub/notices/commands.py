@@ -1,0 +1,209 @@
+"""Click commands of the notice flow: ``migrate``, ``poll court``, ``deliver``, ``receipts``, ``notices``.
+
+``hub.cli`` registers them (``COMMANDS``). Cron runs ``hub poll court``, ``hub deliver``
+and ``hub receipts``; each run does its work once and exits, or repeats with ``--loop``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+import click
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from adapters.bureau import BureauAdapter
+from adapters.court import CourtAdapter
+from adapters.errors import HubError
+from hub.calendar import HolidayCalendar
+from hub.notices.config import NoticeSettings
+from hub.notices.delivery import deliver
+from hub.notices.drafts import reason_text
+from hub.notices.locks import make_lock
+from hub.notices.poll import notice_rows, poll_court
+from hub.notices.receipts import collect_receipts
+from hub.store import Store, create_store, migrate
+
+T = TypeVar("T")
+
+
+@click.command(
+    "migrate", help="升级枢纽数据库到最新版本。 / Upgrade the hub's database to the newest schema."
+)
+def migrate_command() -> None:
+    settings = _settings()
+    _run(lambda: migrate(settings.store_url))
+    click.echo("枢纽数据库已是最新版本。 / The hub's database is up to date.")
+
+
+@click.command("poll", help="读取法院新生效判决，生成社区矫正通知书。 / Poll an agency for changes.")
+@click.argument("agency", type=click.Choice(["court"]))
+def poll_command(agency: str) -> None:
+    settings = _settings()
+    if not settings.court_url:
+        raise click.ClickException("未配置法院服务地址 HUB_COURT_URL。 / HUB_COURT_URL is not set.")
+
+    async def run() -> str:
+        async with _store(settings) as store:
+            court = CourtAdapter(
+                settings.court_url or "", wsdl_url=settings.court_wsdl_url, timeout_s=settings.court_timeout_s
+            )
+            try:
+                await court.start()
+                report = await poll_court(
+                    store,
+                    court,
+                    lock=make_lock(store, settings.redis_url, ttl_s=settings.lock_ttl_s),
+                    rules=settings.deadline_rules(),
+                    calendar=_calendar(settings),
+                    batch_size=settings.poll_batch_size,
+                )
+            finally:
+                await court.aclose()
+        if not report.ran:
+            return "另一个轮询正在运行，本次跳过。 / Another poller holds the lock; skipped."
+        return (
+            f"读取 {report.changes} 条变更，新建通知书 {report.created} 份（待发送 {report.pending}，"
+            f"需人工处理 {report.needs_attention}，移送公安 {report.routed_to_police}），"
+            f"水位 {report.watermark}。"
+            f" / {report.changes} changes, {report.created} notices created."
+        )
+
+    click.echo(_run(run))
+
+
+@click.command("deliver", help="向司法局发送待发通知书。 / Deliver pending notices to the justice bureaus.")
+@click.option(
+    "--loop", "loop_s", type=float, default=None, help="每隔若干秒重复一次。 / Repeat every N seconds."
+)
+def deliver_command(loop_s: float | None) -> None:
+    settings = _settings()
+    endpoints = settings.bureau_url_by_county()
+    if not endpoints:
+        raise click.ClickException("未配置司法局服务地址 HUB_BUREAU_URL。 / HUB_BUREAU_URL is not set.")
+
+    async def run() -> str:
+        adapters = {
+            url: BureauAdapter(url, timeout_s=settings.bureau_timeout_s) for url in set(endpoints.values())
+        }
+        by_county = {county: adapters[url] for county, url in endpoints.items()}
+        try:
+            async with _store(settings) as store:
+                while True:
+                    report = await deliver(
+                        store,
+                        by_county,
+                        rules=settings.deadline_rules(),
+                        calendar=_calendar(settings),
+                        policy=settings.retry_policy(),
+                        batch_size=settings.deliver_batch_size,
+                    )
+                    line = (
+                        f"送达 {report.delivered} 份，失败 {report.failed} 份。"
+                        f" / {report.delivered} delivered, {report.failed} failed."
+                    )
+                    if loop_s is None:
+                        return line
+                    click.echo(line)
+                    await asyncio.sleep(loop_s)
+        finally:
+            for adapter in adapters.values():
+                await adapter.aclose()
+
+    click.echo(_run(run))
+
+
+@click.command("receipts", help="读取司法局回执。 / Collect receipts from the justice bureaus.")
+def receipts_command() -> None:
+    settings = _settings()
+    urls = sorted(set(settings.bureau_url_by_county().values()))
+    if not urls:
+        raise click.ClickException("未配置司法局服务地址 HUB_BUREAU_URL。 / HUB_BUREAU_URL is not set.")
+
+    async def run() -> str:
+        adapters = {url: BureauAdapter(url, timeout_s=settings.bureau_timeout_s) for url in urls}
+        try:
+            async with _store(settings) as store:
+                lock = make_lock(store, settings.redis_url, ttl_s=settings.lock_ttl_s)
+                report = await collect_receipts(store, adapters, lock=lock)
+        finally:
+            for adapter in adapters.values():
+                await adapter.aclose()
+        return (
+            f"读取回执 {report.receipts} 份，已签收 {report.marked_received} 份。"
+            f" / {report.receipts} receipts, {report.marked_received} notices received."
+        )
+
+    click.echo(_run(run))
+
+
+@click.command("notices", help="列出通知书及其状态（身份已脱敏）。 / List notices (masked identities).")
+def notices_command() -> None:
+    settings = _settings()
+
+    async def run() -> list[dict[str, object]]:
+        async with _store(settings) as store:
+            return await notice_rows(store)
+
+    for row in _run(run):
+        reason = reason_text(str(row["attention_reason"])) if row["attention_reason"] else ""
+        error = f" 最近错误: {row['last_error']}" if row["last_error"] else ""
+        click.echo(
+            f"{row['id']:>5} {row['status']:<16} {row['case_number']} {row['person_name_masked']}"
+            f" {row['id_number_masked'] or '-'} 县 {row['bureau_county_code'] or '-'}"
+            f" 应通知 {row['notice_due'] or '-'} 尝试 {row['attempts']}{error} {reason}"
+        )
+
+
+COMMANDS: tuple[click.Command, ...] = (
+    migrate_command,
+    poll_command,
+    deliver_command,
+    receipts_command,
+    notices_command,
+)
+
+
+def _settings() -> NoticeSettings:
+    try:
+        return NoticeSettings()
+    except ValidationError as exc:
+        problems = "; ".join(f"HUB_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise click.ClickException(f"配置无效，请检查环境变量。 / Invalid settings: {problems}") from exc
+
+
+def _calendar(settings: NoticeSettings) -> HolidayCalendar:
+    if settings.holiday_file:
+        return HolidayCalendar.from_file(settings.holiday_file)
+    return HolidayCalendar()
+
+
+@contextlib.asynccontextmanager
+async def _store(settings: NoticeSettings) -> AsyncIterator[Store]:
+    if settings.auto_migrate:
+        await migrate(settings.store_url)
+    store = create_store(settings.store_url)
+    try:
+        yield store
+    finally:
+        await store.aclose()
+
+
+def _run(work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work``; turn hub and database errors into a Chinese-first message and exit status 1."""
+
+    async def main() -> T:
+        return await work()
+
+    try:
+        return asyncio.run(main())
+    except HubError as exc:
+        raise click.ClickException(f"{exc.render('zh')} / {exc.render('en')}") from exc
+    except SQLAlchemyError as exc:
+        raise click.ClickException(
+            "枢纽数据库不可用或尚未初始化，请先运行 `hub migrate`。"
+            f" / The hub's database is unavailable or not migrated: {type(exc).__name__}"
+        ) from exc

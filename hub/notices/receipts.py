@@ -1,0 +1,108 @@
+"""``collect_receipts``: read officers' receipts from each bureau service and mark notices received.
+
+A receipt also closes the notice's outbox entry: when the bureau stored a notice but its
+response never reached the hub (a fault after the store), the receipt proves delivery and
+retries stop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.bureau import BureauReceipt
+from hub.notices.locks import PollLock
+from hub.notices.watermarks import WatermarkMoved, advance_watermark, read_watermark
+from hub.store import NoticeStatus, Store, notices, outbox, utcnow
+from hub.store.tables import UTCDateTime
+
+logger = logging.getLogger(__name__)
+
+
+class ReceiptSource(Protocol):
+    async def receipts_after(self, sequence: int, limit: int = 100) -> list[BureauReceipt]: ...
+
+
+@dataclass(slots=True)
+class ReceiptReport:
+    ran: bool
+    receipts: int = 0
+    marked_received: int = 0
+    unknown: list[str] = field(default_factory=list)  # acceptance ids the hub never sent
+
+
+async def collect_receipts(
+    store: Store,
+    sources: Mapping[str, ReceiptSource],
+    *,
+    lock: PollLock,
+    batch_size: int = 100,
+    max_batches: int = 50,
+) -> ReceiptReport:
+    """Poll each bureau service (named by ``sources``' keys, e.g. its URL) past its watermark."""
+    async with lock.hold("poll:justice_bureau_receipts") as acquired:
+        if not acquired:
+            return ReceiptReport(ran=False)
+        report = ReceiptReport(ran=True)
+        for name, source in sources.items():
+            await _collect_one(store, f"justice_bureau {name}", source, report, batch_size, max_batches)
+        logger.info("receipts: %d read, %d notices received", report.receipts, report.marked_received)
+        return report
+
+
+async def _collect_one(
+    store: Store, agency: str, source: ReceiptSource, report: ReceiptReport, batch_size: int, max_batches: int
+) -> None:
+    for _ in range(max_batches):
+        position = await read_watermark(store, agency)
+        receipts = [r for r in await source.receipts_after(position, batch_size) if r.sequence > position]
+        if not receipts:
+            return
+        try:
+            async with store.engine.begin() as conn:
+                for receipt in receipts:
+                    await _apply(conn, receipt, report)
+                await advance_watermark(store, conn, agency, position, max(r.sequence for r in receipts))
+        except WatermarkMoved:
+            logger.warning("receipts from %s: watermark moved by another collector", agency)
+            return
+        report.receipts += len(receipts)
+        if len(receipts) < batch_size:
+            return
+
+
+async def _apply(conn: AsyncConnection, receipt: BureauReceipt, report: ReceiptReport) -> None:
+    now = utcnow()
+    notice_id = await conn.scalar(
+        select(outbox.c.notice_id).where(outbox.c.idempotency_key == receipt.idempotency_key)
+    )
+    if notice_id is None:
+        logger.warning(
+            "receipt %d names acceptance %s the hub never sent", receipt.sequence, receipt.acceptance_id
+        )
+        report.unknown.append(receipt.acceptance_id)
+        return
+
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.notice_id == notice_id, outbox.c.sent_at.is_(None))
+        .values(sent_at=now, lease_owner=None, lease_until=None)
+    )
+    result = await conn.execute(
+        update(notices)
+        .where(notices.c.id == notice_id, notices.c.status != NoticeStatus.RECEIVED)
+        .values(
+            status=NoticeStatus.RECEIVED,
+            receipt_at=receipt.received_at,
+            acceptance_id=func.coalesce(notices.c.acceptance_id, receipt.acceptance_id),
+            delivered_at=func.coalesce(notices.c.delivered_at, literal(receipt.received_at, UTCDateTime())),
+            next_attempt_at=None,
+            updated_at=now,
+        )
+    )
+    report.marked_received += result.rowcount

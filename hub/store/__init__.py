@@ -1,0 +1,37 @@
+"""The hub's own store: engine factory, tables and migrations.
+
+SQLite (aiosqlite, WAL) is the embedded default; PostgreSQL (asyncpg) is chosen by URL.
+Both run the same SQL through SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+from hub.store.engine import DEFAULT_URL, Store, create_engine, create_store, dialect_insert, utcnow
+from hub.store.migrate import current_revision, migrate
+from hub.store.tables import (
+    NoticeStatus,
+    delivery_attempts,
+    hub_locks,
+    metadata,
+    notices,
+    outbox,
+    poll_watermarks,
+)
+
+__all__ = [
+    "DEFAULT_URL",
+    "NoticeStatus",
+    "Store",
+    "create_engine",
+    "create_store",
+    "dialect_insert",
+    "current_revision",
+    "delivery_attempts",
+    "hub_locks",
+    "metadata",
+    "migrate",
+    "notices",
+    "outbox",
+    "poll_watermarks",
+    "utcnow",
+]

@@ -1,0 +1,89 @@
+"""The engine factory for the hub's own database: embedded SQLite by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+DEFAULT_URL = "sqlite+aiosqlite:///var/hub.sqlite"
+
+# Milliseconds a SQLite writer waits for another writer before failing with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    """The hub's database: an async engine and the dialect the SQL has to suit."""
+
+    engine: AsyncEngine
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.dialect == "postgresql"
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def create_engine(url: str = DEFAULT_URL, *, echo: bool = False) -> AsyncEngine:
+    """Build an async engine: aiosqlite in WAL mode for ``sqlite`` URLs, asyncpg for ``postgresql``.
+
+    A relative SQLite path is created under the working directory (``./var/`` by default).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, echo=echo, pool_pre_ping=True)
+
+    database = parsed.database or ""
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+    return engine
+
+
+def create_store(url: str = DEFAULT_URL, *, echo: bool = False) -> Store:
+    return Store(create_engine(url, echo=echo))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling would defer BEGIN; the hub issues it itself below.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # A deferred transaction that reads and then writes can fail with SQLITE_BUSY when a
+    # second writer slipped in between; taking the write lock at BEGIN makes claims atomic.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def dialect_insert(store: Store) -> Any:
+    """The dialect's ``insert`` construct, which offers ``on_conflict_do_nothing``/``_do_update``."""
+    if store.is_postgresql:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert

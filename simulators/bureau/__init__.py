@@ -1,0 +1,1 @@
+"""Justice-bureau community-correction intake stand-in (SOAP 1.1)."""

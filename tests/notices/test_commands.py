@@ -1,0 +1,88 @@
+"""The notice commands end to end: real court and bureau stand-ins, a fresh SQLite store, the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from hub.notices.commands import (
+    deliver_command,
+    migrate_command,
+    notices_command,
+    poll_command,
+    receipts_command,
+)
+from simulators.court.app import create_app as create_court_app
+from tests.notices.conftest import Bureau
+from tests.servers import serve_in_thread
+
+
+def judgment(serial: int, **changes: object) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "case_number": f"（2026）川3401刑初{serial}号",
+        "court_name": "西昌市人民法院",
+        "court_code": "川3401",
+        "verdict": "guilty",
+        "penalty": "fixed_term_imprisonment",
+        "term_months": 12,
+        "probation_months": 24,
+        "charges": [{"name": "盗窃罪", "article": "264"}],
+        "judgment_date": "2026-10-20",
+        "effective_date": "2026-11-02",
+        "correction_type": "suspended_sentence",
+        **changes,
+    }
+    person = {"name": "沙马拉且", "id_number": "513425198807070013", "sex_code": "1", "county_code": "513425"}
+    return {"person": person, "judgment": fields}
+
+
+@pytest.fixture
+def court(tmp_path: Path) -> Iterator[str]:
+    with serve_in_thread(create_court_app(str(tmp_path / "court.sqlite"))) as base:
+        yield base
+
+
+def test_migrate_poll_deliver_and_receipts_carry_a_judgment_to_a_receipt(
+    tmp_path: Path, court: str, bureau: Bureau, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for serial, changes in ((1, {}), (2, {"effective_date": None}), (3, {"case_number": "川西刑？"})):
+        httpx.post(f"{court}/admin/judgments", json=judgment(serial, **changes)).raise_for_status()
+    monkeypatch.setenv("HUB_STORE_URL", f"sqlite+aiosqlite:///{tmp_path / 'var' / 'hub.sqlite'}")
+    monkeypatch.setenv("HUB_COURT_URL", f"{court}/ws/court")
+    monkeypatch.setenv("HUB_BUREAU_URL", bureau.url)
+    monkeypatch.setenv("HUB_REDIS_URL", "")
+    runner = CliRunner()
+
+    migrated = runner.invoke(migrate_command)
+    polled = runner.invoke(poll_command, ["court"])
+    delivered = runner.invoke(deliver_command)
+    [record] = bureau.notices()
+    bureau.record_receipt(str(record["acceptance_id"]))
+    received = runner.invoke(receipts_command)
+    listed = runner.invoke(notices_command)
+
+    for result in (migrated, polled, delivered, received, listed):
+        assert result.exit_code == 0, result.output
+    assert "新建通知书 3 份" in polled.output
+    assert "送达 1 份" in delivered.output
+    assert "已签收 1 份" in received.output
+    assert listed.output.count("needs_attention") == 2
+    assert "received" in listed.output
+    assert "513425198807070013" not in listed.output
+    assert record["county_code"] == "513402"
+
+
+def test_poll_without_a_migrated_store_says_to_run_migrate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, court: str
+) -> None:
+    monkeypatch.setenv("HUB_STORE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite'}")
+    monkeypatch.setenv("HUB_COURT_URL", f"{court}/ws/court")
+
+    result = CliRunner().invoke(poll_command, ["court"])
+
+    assert result.exit_code == 1
+    assert "hub migrate" in result.output

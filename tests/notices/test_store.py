@@ -1,0 +1,77 @@
+"""The hub store's migrations and locks on SQLite and PostgreSQL, and the Redis lock."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from sqlalchemy import inspect
+
+from hub.notices import RedisLock, StoreLock
+from hub.store import Store, create_engine, current_revision, migrate
+
+
+async def test_migrate_upgrades_a_fresh_database_to_head_and_is_repeatable(store_url: str) -> None:
+    assert await current_revision(store_url) is None
+
+    await migrate(store_url)
+    await migrate(store_url)
+
+    engine = create_engine(store_url)
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    await engine.dispose()
+    assert await current_revision(store_url) == "0001"
+    assert {"notices", "outbox", "delivery_attempts", "poll_watermarks", "hub_locks"} <= tables
+
+
+async def test_migrations_run_concurrently_leave_one_schema(store_url: str) -> None:
+    await asyncio.gather(migrate(store_url), migrate(store_url))
+
+    assert await current_revision(store_url) == "0001"
+
+
+async def test_the_default_sqlite_file_is_created_under_its_folder(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'nested' / 'hub.sqlite'}"
+
+    await migrate(url)
+
+    assert (tmp_path / "var" / "nested" / "hub.sqlite").exists()
+
+
+async def test_a_store_lock_admits_one_holder_until_released(store: Store) -> None:
+    lock = StoreLock(store)
+
+    async with lock.hold("poll:court") as first:
+        async with lock.hold("poll:court") as second:
+            assert (first, second) == (True, False)
+    async with lock.hold("poll:court") as third:
+        assert third
+
+
+async def test_an_expired_store_lock_can_be_taken_over(store: Store) -> None:
+    async with StoreLock(store, ttl_s=0.1).hold("poll:court") as first:
+        await asyncio.sleep(0.2)
+        async with StoreLock(store).hold("poll:court") as second:
+            assert first
+            assert second
+
+
+async def test_a_redis_lock_admits_one_holder_and_never_releases_a_successor(
+    redis_url: str, tmp_path: Path
+) -> None:
+    prefix = f"test:{tmp_path.name}:"
+    short = RedisLock(redis_url, ttl_s=0.1, prefix=prefix)
+    normal = RedisLock(redis_url, prefix=prefix)
+
+    async with contextlib.AsyncExitStack() as successor_scope:
+        async with short.hold("poll:court") as first:
+            async with normal.hold("poll:court") as blocked:
+                assert (first, blocked) == (True, False)
+            await asyncio.sleep(0.2)
+            assert await successor_scope.enter_async_context(normal.hold("poll:court"))
+        async with normal.hold("poll:court") as while_successor_holds:
+            assert not while_successor_holds
+    async with normal.hold("poll:court") as after:
+        assert after
