@@ -22,7 +22,7 @@ STARTUP_TIMEOUT_S = 120.0
 
 
 def wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
-    """Poll ``url`` until it answers 200; fail early if ``process`` exits."""
+    """Poll ``url`` until it returns 200; fail early if ``process`` exits."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:

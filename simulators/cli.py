@@ -1,8 +1,8 @@
 """`hub-simulators`: create and serve the agencies' legacy stand-ins.
 
-The police, prison and justice-bureau stand-ins are databases; ``serve`` creates them as
-SQLite files (``load`` puts one into any server SQLAlchemy reaches) and runs the court's
-SOAP service over HTTP. Messages are for operators, so they are Chinese first.
+The police, prison and justice-bureau stand-ins are databases, which ``serve`` creates as
+SQLite files and ``load`` writes into any server SQLAlchemy reaches. ``serve`` also runs
+the court's SOAP service over HTTP. Messages are for operators, so they are Chinese first.
 """
 
 from __future__ import annotations

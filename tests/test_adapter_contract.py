@@ -39,7 +39,7 @@ RECORD_LISTS = (
 
 
 def people_with_records(data: Dataset, agency: Agency) -> set[int]:
-    """Return the ids of people the agency's stand-in holds records for."""
+    """Return the ids of people with records in the agency's stand-in."""
     holders: dict[Agency, Callable[[], set[int]]] = {
         Agency.POLICE: lambda: {case.person_id for case in data.police_cases}
         | {detention.person_id for detention in data.administrative_detentions},
@@ -55,7 +55,7 @@ def all_records(result: AgencyRecords) -> list[object]:
 
 
 def unused_id_number(data: Dataset) -> IdNumber:
-    """Return a valid Liangshan ID number that nobody in the data set carries."""
+    """Return a valid Liangshan ID number that no person in the data set carries."""
     taken = {person.id_number for person in data.people}
     for sequence in range(100, 999):
         first17 = f"51340119770707{sequence:03d}"
@@ -159,7 +159,7 @@ async def test_unknown_person_returns_nothing(adapter: RecordAdapter) -> None:
 
 
 async def test_every_holder_is_found(adapter: RecordAdapter) -> None:
-    """Everyone the stand-in holds records for is found by their 18-character number."""
+    """Every person with records in the stand-in is found by their 18-character number."""
     data = dataset()
     holders = sorted(people_with_records(data, adapter.agency))[:40]
 
