@@ -6,10 +6,14 @@ It lives under ``adapters/`` because imports point one way (``hub`` → ``schema
     HubError                       root: every error the hub raises on purpose
     ├── InvalidInput               a caller sent a value the hub cannot accept
     │   ├── InvalidIdNumber        resident ID number fails GB 11643-1999 (``part`` says where)
-    │   └── InvalidCaseNumber      court case number matches no known format
+    │   ├── InvalidCaseNumber      court case number matches no known format
+    │   └── InvalidNoticeArgument  a notice filter, cursor, page size, period or date is unusable
+    ├── NoticeNotFound             no correction notice has the given id
     └── UpstreamError              an agency's legacy system failed (``agency``, ``operation``)
         ├── UpstreamTimeout        no answer within the agency's timeout
         ├── UpstreamUnavailable    connection refused, reset or unresolvable
+        │   ├── UpstreamCircuitOpen   the hub stopped calling an agency that kept failing
+        │   └── UpstreamSaturated     too many calls to the agency already in progress
         ├── UpstreamFault          the system answered with a SOAP fault or an SQL error
         └── UpstreamDataError      the answer arrived but cannot be parsed or mapped
 
@@ -47,6 +51,63 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "案号“{value}”格式无法识别，应类似“（2024）川3401刑初12号”。",
         "Case number '{value}' is not recognised; expected a form such as '(2024)川3401刑初12号'.",
     ),
+    "notices.cursor": (
+        "分页游标“{value}”无效：请使用上一页返回的 nextCursor，或不传以从第一页开始。",
+        "Cursor '{value}' is invalid: pass the previous page's nextCursor, or none for the first page.",
+    ),
+    "notices.first": (
+        "每页条数 {value} 无效：应在 1 到 {maximum} 之间。",
+        "Page size {value} is invalid: expected 1 to {maximum}.",
+    ),
+    "notices.county": (
+        "县级代码“{value}”不是凉山州的县（市），例如西昌市为 513401。",
+        "County code '{value}' is not a county of Liangshan; for example Xichang is 513401.",
+    ),
+    "notices.date_range": (
+        "日期范围无效：起始日期 {start} 晚于结束日期 {end}。",
+        "Date range is invalid: start {start} is after end {end}.",
+    ),
+    "notices.received_on": (
+        "签收日期 {value} 晚于今天（{today}），请核对日期。",
+        "Receipt date {value} is after today ({today}); check the date.",
+    ),
+    "notices.not_for_bureau": (
+        "通知书 {notice_id} 已移送公安机关执行，不由司法局签收。",
+        "Notice {notice_id} was routed to the police, so no justice bureau signs for it.",
+    ),
+    "notices.not_found": (
+        "通知书“{notice_id}”不存在，请核对编号。",
+        "Notice '{notice_id}' does not exist; check the id.",
+    ),
+    "auth.invalid": (
+        "身份凭证缺失或无效，请重新登录。",
+        "The credentials are missing or invalid; sign in again.",
+    ),
+    "auth.expired": (
+        "身份凭证已过期，请重新登录。",
+        "The credentials have expired; sign in again.",
+    ),
+    "auth.forbidden": (
+        "当前账号（{roles}，{agency_zh} {county}）无权执行“{operation}”。",
+        "The account ({roles}, {agency} {county}) may not run '{operation}'.",
+    ),
+    "auth.forbidden_county": (
+        "当前账号（{roles}，{agency_zh} {county}）无权查看 {target} 的“{operation}”数据，仅限本辖区。",
+        "The account ({roles}, {agency} {county}) may not run '{operation}' for {target}: "
+        "own jurisdiction only.",
+    ),
+    "purpose.missing": (
+        "“{operation}”须说明查询目的（如 case_handling、trial）。",
+        "'{operation}' needs a stated purpose of use (such as case_handling or trial).",
+    ),
+    "purpose.case_number": (
+        "查询目的“{purpose}”须填写案号或案件编号。",
+        "Purpose '{purpose}' needs a case number.",
+    ),
+    "purpose.role": (
+        "角色 {roles} 不能以“{purpose}”为目的查询。",
+        "Roles {roles} may not query for purpose '{purpose}'.",
+    ),
     "upstream.timeout": (
         "{agency_zh}系统在 {timeout_s} 秒内未响应（{operation}）。",
         "The {agency} system did not answer within {timeout_s} s ({operation}).",
@@ -54,6 +115,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "upstream.unavailable": (
         "无法连接{agency_zh}系统（{operation}）。",
         "The {agency} system is unreachable ({operation}).",
+    ),
+    "upstream.circuit_open": (
+        "{agency_zh}系统近期多次出错，枢纽已暂停调用，约 {retry_after_s} 秒后再试（{operation}）。",
+        "The {agency} system failed repeatedly, so the hub stopped calling it; "
+        "it tries again in about {retry_after_s} s ({operation}).",
+    ),
+    "upstream.saturated": (
+        "{agency_zh}系统已有 {limit} 个请求在处理，请稍后重试（{operation}）。",
+        "The {agency} system already has {limit} calls in progress; try again shortly ({operation}).",
     ),
     "upstream.fault": (
         "{agency_zh}系统返回错误（{operation}）：{fault_string}",
@@ -71,6 +141,7 @@ AGENCY_NAMES_ZH: dict[str, str] = {
     "court": "法院",
     "prison": "监狱",
     "justice_bureau": "司法局社区矫正",
+    "hub": "政法数据交换枢纽",
 }
 
 
@@ -126,6 +197,75 @@ class InvalidCaseNumber(InvalidInput):
         super().__init__("case_number.format", value=value)
 
 
+class InvalidNoticeArgument(InvalidInput):
+    """Raised when an argument of a notice query or mutation cannot be used.
+
+    ``argument`` names it (``after``, ``first``, ``countyCode``, ``effectiveFrom``,
+    ``receivedOn``, ``noticeId``); the message key names the problem.
+    """
+
+    def __init__(self, key: str, /, *, argument: str, **params: Any) -> None:
+        self.argument = argument
+        super().__init__(key, argument=argument, **params)
+
+
+class NoticeNotFound(HubError):
+    """Raised when no correction notice has the id a caller asked for (``notice_id``)."""
+
+    code = "NOT_FOUND"
+    default_key = "notices.not_found"
+
+    def __init__(self, *, notice_id: str) -> None:
+        self.notice_id = notice_id
+        super().__init__(None, notice_id=notice_id)
+
+
+class PurposeRequired(InvalidInput):
+    """Raised when a lookup states no purpose, or a purpose without the case number it needs.
+
+    ``part`` is ``missing`` or ``case_number``; ``purpose`` names the stated purpose, if any.
+    """
+
+    code = "PURPOSE_REQUIRED"
+
+    def __init__(self, *, part: str, operation: str = "", purpose: str = "") -> None:
+        self.part = part
+        self.purpose = purpose
+        super().__init__(f"purpose.{part}", operation=operation, purpose=purpose)
+
+
+class Unauthenticated(HubError):
+    """Raised when a request carries no bearer token or one the hub cannot accept.
+
+    The message states only ``expired`` or ``invalid``. The failing check (signature,
+    audience, issuer, claim shape) goes to the log line, never to the client.
+    """
+
+    code = "UNAUTHENTICATED"
+    default_key = "auth.invalid"
+
+    def __init__(self, *, expired: bool = False) -> None:
+        self.expired = expired
+        super().__init__("auth.expired" if expired else "auth.invalid")
+
+
+class Forbidden(HubError):
+    """Raised when no role of the caller may run ``operation`` (for ``target`` county, if given).
+
+    ``key`` is ``auth.forbidden`` (operation denied) or ``auth.forbidden_county`` (outside the
+    caller's jurisdiction); a stated purpose the caller's roles may not use is ``purpose.role``.
+    """
+
+    code = "FORBIDDEN"
+    default_key = "auth.forbidden"
+
+    def __init__(self, key: str | None = None, /, *, operation: str = "", **params: Any) -> None:
+        self.operation = operation
+        agency = str(params.get("agency", ""))
+        params.setdefault("agency_zh", AGENCY_NAMES_ZH.get(agency, agency))
+        super().__init__(key, operation=operation, **params)
+
+
 class UpstreamError(HubError):
     """Raised when an agency's legacy system fails to answer usefully."""
 
@@ -151,6 +291,21 @@ class UpstreamUnavailable(UpstreamError):
 
     code = "UPSTREAM_UNAVAILABLE"
     default_key = "upstream.unavailable"
+
+
+class UpstreamCircuitOpen(UpstreamUnavailable):
+    """Raised without calling an agency whose circuit breaker is open (``retry_after_s``).
+
+    The code stays ``UPSTREAM_UNAVAILABLE``: to a client the agency is out of reach either way.
+    """
+
+    default_key = "upstream.circuit_open"
+
+
+class UpstreamSaturated(UpstreamUnavailable):
+    """Raised when ``limit`` calls to an agency are in progress and no slot frees up in time."""
+
+    default_key = "upstream.saturated"
 
 
 class UpstreamFault(UpstreamError):

@@ -1,7 +1,12 @@
 """The one place that wires adapters, services, schema and HTTP into a Starlette app.
 
 Routes: ``/graphql`` (POST executes; GET serves GraphiQL in development only),
-``/healthz`` (the process runs) and ``/readyz`` (every agency adapter is up).
+``/healthz`` (the process runs) and ``/readyz`` (every agency adapter is up). A WebSocket
+on ``/graphql`` carries subscriptions over graphql-transport-ws.
+
+The hub's store (``HUB_STORE_URL``) is migrated at start-up when it is the embedded SQLite
+file, which only one process serves, or when ``HUB_AUTO_MIGRATE=true``; a PostgreSQL store
+is otherwise migrated once per deployment with ``hub migrate``, so replicas never race.
 """
 
 from __future__ import annotations
@@ -15,17 +20,22 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from adapters.contract import RecordAdapter
+from hub.calendar import HolidayCalendar
 from hub.language import preferred_language
 from hub.limits import BodySizeLimitMiddleware
 from hub.logging import RequestLogMiddleware
+from hub.notices.config import NoticeSettings
+from hub.notices.views import NoticeService
+from hub.pubsub import make_pubsub
 from hub.readiness import AdapterSupervisor
 from hub.records import PriorRecordService
 from hub.settings import Settings
+from hub.store import create_store, migrate
 from schema import PartialError, build_schema
 
 logger = logging.getLogger(__name__)
@@ -36,41 +46,57 @@ class RequestContext:
     """``info.context`` for one GraphQL request; meets ``schema.HubContext``."""
 
     records: PriorRecordService
+    notices: NoticeService
     language: str
+    # NOTE: no authenticated officer is known yet; acknowledgements are logged without one.
+    officer: str | None = None
     partial_errors: list[PartialError] = field(default_factory=list)
 
 
 class HubGraphQL(GraphQL[RequestContext, None]):
-    def __init__(self, service: PriorRecordService, *, production: bool) -> None:
+    def __init__(self, service: PriorRecordService, notices: NoticeService, *, production: bool) -> None:
         super().__init__(
             build_schema(production=production),
             graphql_ide=None if production else "graphiql",
             allow_queries_via_get=False,
         )
         self.service = service
+        self.notices = notices
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
         language = preferred_language(request.headers.get("accept-language"))
-        return RequestContext(records=self.service, language=language)
+        return RequestContext(records=self.service, notices=self.notices, language=language)
 
 
 def create_app(
-    settings: Settings | None = None, *, adapters: Sequence[RecordAdapter] | None = None
+    settings: Settings | None = None,
+    *,
+    adapters: Sequence[RecordAdapter] | None = None,
+    notice_settings: NoticeSettings | None = None,
 ) -> Starlette:
     """Build the hub's ASGI app; ``adapters`` replaces the ones ``settings`` would configure."""
     settings = settings or Settings()
+    notice_settings = notice_settings or NoticeSettings()
     if adapters is None:
         adapters = build_adapters(settings)
 
     service = PriorRecordService(adapters, settings.timeouts())
     supervisor = AdapterSupervisor(adapters)
+    store = create_store(notice_settings.store_url)
+    pubsub = make_pubsub(notice_settings.redis_url)
+    notices = NoticeService(store, _calendar(notice_settings), notice_settings.deadline_rules(), pubsub)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if store.dialect == "sqlite" or notice_settings.auto_migrate:
+            await migrate(notice_settings.store_url)
         supervisor.begin()
         yield
+        await notices.aclose()
+        await pubsub.aclose()
+        await store.aclose()
         await service.aclose()
         await supervisor.aclose()
 
@@ -87,8 +113,10 @@ def create_app(
         return JSONResponse(body, status_code=200 if ready else 503)
 
     # A Route, not a Mount, because Mount redirects POST /graphql to /graphql/ with a 307.
+    graphql = HubGraphQL(service, notices, production=settings.production)
     routes = [
-        Route("/graphql", HubGraphQL(service, production=settings.production), methods=["GET", "POST"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
@@ -96,7 +124,9 @@ def create_app(
         Middleware(RequestLogMiddleware),
         Middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes),
     ]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.notices = notices
+    return app
 
 
 def build_adapters(settings: Settings) -> list[RecordAdapter]:
@@ -132,6 +162,12 @@ def build_adapters(settings: Settings) -> list[RecordAdapter]:
     if missing:
         logger.warning("no URL configured for: %s", ", ".join(missing))
     return adapters
+
+
+def _calendar(settings: NoticeSettings) -> HolidayCalendar:
+    if settings.holiday_file:
+        return HolidayCalendar.from_file(settings.holiday_file)
+    return HolidayCalendar()
 
 
 def _agency_urls(settings: Settings) -> dict[str, str | None]:

@@ -7,6 +7,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from hub.logging import configure_logging
+from hub.notices.commands import COMMANDS as NOTICE_COMMANDS
 from hub.settings import Settings
 
 
@@ -54,6 +55,10 @@ def _load_settings() -> Settings:
             f"HUB_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in exc.errors()
         )
         raise click.ClickException(f"配置无效，请检查环境变量。 / Invalid settings: {problems}") from exc
+
+
+for _command in NOTICE_COMMANDS:
+    hub.add_command(_command)
 
 
 def main() -> None:

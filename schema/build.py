@@ -13,6 +13,7 @@ from strawberry.extensions import (
 )
 
 from schema.errors import HubErrors, HubSchema
+from schema.notices import Mutation, Subscription
 from schema.query import Query
 
 MAX_DEPTH = 10
@@ -34,4 +35,4 @@ def build_schema(*, production: bool) -> HubSchema:
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             DisableIntrospection,
         ]
-    return HubSchema(query=Query, extensions=extensions)
+    return HubSchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

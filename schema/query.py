@@ -16,6 +16,14 @@ from strawberry.types import Info
 from adapters.idnumber import parse_id_number
 from schema.context import CaseInformationView, HubContext, PartialError, PriorRecordsView, SourceOutcome
 from schema.enums import Agency, SourceStatus
+from schema.notices import (
+    Notice,
+    NoticeConnection,
+    NoticeIndicators,
+    resolve_indicators,
+    resolve_notice,
+    resolve_notices,
+)
 from schema.types import (
     AdministrativeDetention,
     CoerciveMeasure,
@@ -120,4 +128,13 @@ class Query:
     prior_records: PriorRecords | None = strawberry.field(
         resolver=resolve_prior_records,
         description="按公民身份号码查询前科 / look up prior records by resident ID number",
+    )
+    notices: NoticeConnection = strawberry.field(
+        resolver=resolve_notices, description="社区矫正执行通知书列表 / correction notices, newest first"
+    )
+    notice: Notice | None = strawberry.field(
+        resolver=resolve_notice, description="一份通知书 / one notice by id"
+    )
+    indicators: NoticeIndicators = strawberry.field(
+        resolver=resolve_indicators, description="社区矫正衔接指标 / community-correction indicators"
     )

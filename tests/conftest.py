@@ -10,6 +10,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,9 @@ def mariadb_url() -> Iterator[str]:
 def redis_url() -> str:
     require_service("Redis", REDIS_PORT)
     return f"redis://127.0.0.1:{REDIS_PORT}/15"
+
+
+@pytest.fixture(autouse=True)
+def hub_store_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the hub's default store at a per-test file, so no test writes under ./var."""
+    monkeypatch.setenv("HUB_STORE_URL", f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}")

@@ -1,0 +1,259 @@
+"""Community-correction notices: list, one notice, indicators, receipt acknowledgement, changes.
+
+Lists use a simple connection, ``NoticeConnection { items nextCursor }``: newest notices first,
+``nextCursor`` is null on the last page and goes into ``after`` for the next one. Resolvers
+reach ``info.context.notices`` (``schema.context.NoticeDesk``); identities arrive masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncGenerator
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from adapters.errors import NoticeNotFound
+from adapters.regions import COUNTIES
+from schema.context import HubContext, NoticeFilter, NoticeIndicatorsView, NoticeRecord
+from schema.enums import CorrectionType
+
+DEFAULT_PAGE_SIZE = 20
+COUNTY_HELP = "县级行政区划代码，513425 视同 513402 / county code; 513425 counts as 513402"
+
+
+@strawberry.enum(description="通知书状态 / state of a correction notice in the hub")
+class NoticeStatus(Enum):
+    PENDING = "pending"
+    NEEDS_ATTENTION = "needs_attention"
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    FAILING = "failing"
+    RECEIVED = "received"
+    ROUTED_TO_POLICE = "routed_to_police"
+
+
+@strawberry.enum(description="已逾期的期限 / a deadline that is missed")
+class OverdueItem(Enum):
+    NOTICE = strawberry.enum_value("notice", description="notice to the bureau, due on noticeDue")
+    RECEIPT = strawberry.enum_value("receipt", description="the bureau's receipt, due on receiptDue")
+
+
+@strawberry.type(description="社区矫正执行通知书 / community-correction notice; identities masked")
+class Notice:
+    id: strawberry.ID
+    case_number: str = strawberry.field(description="canonical case number, e.g. （2026）川3401刑初12号")
+    case_number_raw: str = strawberry.field(description="case number as the court wrote it")
+    court_name: str
+    status: NoticeStatus
+    attention_reason: str | None = strawberry.field(
+        description="comma-separated codes why an officer must act, e.g. county_unknown"
+    )
+    correction_type: CorrectionType | None
+    county_code: str | None = strawberry.field(description="place of execution as the court recorded it")
+    bureau_county_code: str | None = strawberry.field(description="county of the receiving justice bureau")
+    county_name: str | None = strawberry.field(description="receiving county's Chinese name, e.g. 会理市")
+    person_name_masked: str
+    id_number_masked: str | None
+    effective_date: dt.date | None
+    notice_due: dt.date | None
+    documents_due: dt.date | None
+    reporting_due: dt.date | None
+    receipt_due: dt.date | None = strawberry.field(description="set once the notice is delivered online")
+    overdue: bool = strawberry.field(
+        description=(
+            "any overdueItems: the notice not delivered by noticeDue, or the receipt not returned by "
+            "receiptDue; notices routed to the police are never overdue"
+        )
+    )
+    overdue_items: list[OverdueItem]
+    attempts: int = strawberry.field(description="online delivery attempts so far")
+    last_error: str | None
+    delivered_at: dt.datetime | None
+    receipt_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_record(cls, record: NoticeRecord) -> Notice:
+        county = COUNTIES.get(record.bureau_county_code or "")
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            case_number=record.case_number,
+            case_number_raw=record.case_number_raw,
+            court_name=record.court_name,
+            status=NoticeStatus(record.status),
+            attention_reason=record.attention_reason,
+            correction_type=CorrectionType(record.correction_type) if record.correction_type else None,
+            county_code=record.county_code,
+            bureau_county_code=record.bureau_county_code,
+            county_name=county.name_zh if county else None,
+            person_name_masked=record.person_name_masked,
+            id_number_masked=record.id_number_masked,
+            effective_date=record.effective_date,
+            notice_due=record.notice_due,
+            documents_due=record.documents_due,
+            reporting_due=record.reporting_due,
+            receipt_due=record.receipt_due,
+            overdue=bool(record.overdue_items),
+            overdue_items=[OverdueItem(item) for item in record.overdue_items],
+            attempts=record.attempts,
+            last_error=record.last_error,
+            delivered_at=record.delivered_at,
+            receipt_at=record.receipt_at,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+        )
+
+
+@strawberry.type(description="一页通知书 / one page of notices, newest first")
+class NoticeConnection:
+    items: list[Notice]
+    next_cursor: str | None = strawberry.field(description="`after` for the next page; null on the last page")
+
+
+@strawberry.input(name="NoticeFilter", description="通知书筛选条件 / criteria; omitted ones do not narrow")
+class NoticeFilterInput:
+    county_code: str | None = strawberry.field(default=None, description=COUNTY_HELP)
+    status: NoticeStatus | None = None
+    overdue: bool | None = None
+    effective_from: dt.date | None = strawberry.field(default=None, description="inclusive")
+    effective_to: dt.date | None = strawberry.field(default=None, description="inclusive")
+
+    def to_filter(self) -> NoticeFilter:
+        return NoticeFilter(
+            county_code=self.county_code,
+            status=self.status.value if self.status else None,
+            overdue=self.overdue,
+            effective_from=self.effective_from,
+            effective_to=self.effective_to,
+        )
+
+
+@strawberry.type(description="各状态通知书数 / notices in one status")
+class StatusCount:
+    status: NoticeStatus
+    count: int
+
+
+@strawberry.type(
+    description=(
+        "社区矫正衔接指标 / indicators over the notices whose judgments took effect in the period. "
+        "Shares are fractions from 0 to 1 over forBureau, and null when forBureau is 0 (an empty period)."
+    )
+)
+class NoticeIndicators:
+    period_start: dt.date
+    period_end: dt.date
+    county_code: str | None = strawberry.field(description="current county code; null for the prefecture")
+    total: int
+    counts_by_status: list[StatusCount] = strawberry.field(description="every status, zeros included")
+    for_bureau: int = strawberry.field(description="notices a bureau must receive: all but routed to police")
+    sent_on_time: int = strawberry.field(description="delivered online on or before noticeDue (China time)")
+    sent_on_time_share: float | None
+    with_receipt: int
+    receipt_share: float | None
+    received_by_reporting_due: int = strawberry.field(
+        description="receipts on or before reportingDue: the store's closest measure of reporting in"
+    )
+    received_by_reporting_due_share: float | None
+    reported_in_time_share: float | None = strawberry.field(
+        description=(
+            "share of people who reported in within reportingDue; null because the hub's store holds "
+            "no reporting-in data yet (see receivedByReportingDueShare)"
+        )
+    )
+
+    @classmethod
+    def from_view(cls, view: NoticeIndicatorsView) -> NoticeIndicators:
+        return cls(
+            period_start=view.period_start,
+            period_end=view.period_end,
+            county_code=view.county_code,
+            total=view.total,
+            counts_by_status=[StatusCount(status=NoticeStatus(s), count=n) for s, n in view.counts_by_status],
+            for_bureau=view.for_bureau,
+            sent_on_time=view.sent_on_time,
+            sent_on_time_share=view.sent_on_time_share,
+            with_receipt=view.with_receipt,
+            receipt_share=view.receipt_share,
+            received_by_reporting_due=view.received_by_reporting_due,
+            received_by_reporting_due_share=view.received_by_reporting_due_share,
+            reported_in_time_share=view.reported_in_time_share,
+        )
+
+
+async def resolve_notices(
+    info: Info[HubContext, None],
+    filter: NoticeFilterInput | None = None,
+    first: Annotated[int, strawberry.argument(description="page size, 1 to 100")] = DEFAULT_PAGE_SIZE,
+    after: Annotated[str | None, strawberry.argument(description="nextCursor of the previous page")] = None,
+) -> NoticeConnection:
+    criteria = filter.to_filter() if filter else NoticeFilter()
+    page = await info.context.notices.list_notices(criteria, first, after)
+    return NoticeConnection(
+        items=[Notice.from_record(record) for record in page.items], next_cursor=page.next_cursor
+    )
+
+
+async def resolve_notice(info: Info[HubContext, None], id: strawberry.ID) -> Notice | None:
+    return Notice.from_record(await info.context.notices.get_notice(parse_notice_id(id)))
+
+
+async def resolve_indicators(
+    info: Info[HubContext, None],
+    period_start: Annotated[dt.date, strawberry.argument(description="first effective date, inclusive")],
+    period_end: Annotated[dt.date, strawberry.argument(description="last effective date, inclusive")],
+    county_code: Annotated[str | None, strawberry.argument(description=COUNTY_HELP)] = None,
+) -> NoticeIndicators:
+    view = await info.context.notices.indicators(period_start, period_end, county_code)
+    return NoticeIndicators.from_view(view)
+
+
+async def resolve_acknowledge_receipt(
+    info: Info[HubContext, None], notice_id: strawberry.ID, received_on: dt.date | None = None
+) -> Notice:
+    context = info.context
+    parsed = parse_notice_id(notice_id)
+    record = await context.notices.acknowledge_receipt(parsed, received_on, context.officer)
+    return Notice.from_record(record)
+
+
+async def resolve_notice_changed(
+    info: Info[HubContext, None],
+    county_code: Annotated[str | None, strawberry.argument(description=COUNTY_HELP)] = None,
+) -> AsyncGenerator[Notice, None]:
+    async for record in info.context.notices.changes(county_code):
+        yield Notice.from_record(record)
+
+
+@strawberry.type
+class Mutation:
+    acknowledge_receipt: Notice = strawberry.mutation(
+        resolver=resolve_acknowledge_receipt,
+        description=(
+            "司法局签收通知书 / the justice bureau signs for a notice; repeating it changes nothing. "
+            "receivedOn defaults to today (China time) and may not lie in the future."
+        ),
+    )
+
+
+@strawberry.type
+class Subscription:
+    notice_changed = strawberry.subscription(
+        resolver=resolve_notice_changed,
+        description=(
+            "通知书变更 / each notice of the county as it changes, from this hub at once, and from the "
+            "poller, deliverer and receipt collector within about a second"
+        ),
+    )
+
+
+def parse_notice_id(value: str) -> int:
+    """Parse a GraphQL ID; anything but a plain number is an id no notice has."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise NoticeNotFound(notice_id=text[:40])
+    return int(text)
