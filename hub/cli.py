@@ -6,6 +6,8 @@ import click
 import uvicorn
 from pydantic import ValidationError
 
+from hub.audit_commands import audit
+from hub.auth_commands import token
 from hub.logging import configure_logging
 from hub.notices.commands import COMMANDS as NOTICE_COMMANDS
 from hub.settings import Settings
@@ -63,3 +65,5 @@ for _command in NOTICE_COMMANDS:
 
 def main() -> None:
     hub()
+hub.add_command(token)
+hub.add_command(audit)

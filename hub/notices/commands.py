@@ -24,6 +24,7 @@ from hub.notices.delivery import deliver
 from hub.notices.drafts import reason_text
 from hub.notices.locks import make_lock
 from hub.notices.poll import notice_rows, poll_court
+from hub.notices.poll import skip_history as skip_history_of
 from hub.notices.receipts import collect_receipts
 from hub.store import Store, create_store, migrate
 
@@ -39,9 +40,21 @@ def migrate_command() -> None:
     click.echo("枢纽数据库已是最新版本。 / The hub's database is up to date.")
 
 
+LOOP_OPTION = click.option(
+    "--loop", "loop_s", type=float, default=None, help="每隔若干秒重复一次。 / Repeat every N seconds."
+)
+
+
 @click.command("poll", help="读取法院新生效判决，生成社区矫正通知书。 / Poll an agency for changes.")
 @click.argument("agency", type=click.Choice(["court"]))
-def poll_command(agency: str) -> None:
+@click.option(
+    "--skip-history",
+    is_flag=True,
+    help="首次轮询时从法院当前最新变更开始，不补发历史判决。"
+    " / On the first poll, start at the court's latest change instead of sending past judgments.",
+)
+@LOOP_OPTION
+def poll_command(agency: str, skip_history: bool, loop_s: float | None) -> None:
     settings = _settings()
     if not settings.court_url:
         raise click.ClickException("未配置法院服务地址 HUB_COURT_URL。 / HUB_COURT_URL is not set.")
@@ -51,8 +64,8 @@ def poll_command(agency: str) -> None:
             court = CourtAdapter(
                 settings.court_url or "", wsdl_url=settings.court_wsdl_url, timeout_s=settings.court_timeout_s
             )
-            try:
-                await court.start()
+
+            async def once() -> str:
                 report = await poll_court(
                     store,
                     court,
@@ -61,24 +74,28 @@ def poll_command(agency: str) -> None:
                     calendar=_calendar(settings),
                     batch_size=settings.poll_batch_size,
                 )
+                if not report.ran:
+                    return "另一个轮询正在运行，本次跳过。 / Another poller holds the lock; skipped."
+                return (
+                    f"读取 {report.changes} 条变更，新建通知书 {report.created} 份（待发送 {report.pending}，"
+                    f"需人工处理 {report.needs_attention}，移送公安 {report.routed_to_police}），"
+                    f"水位 {report.watermark}。"
+                    f" / {report.changes} changes, {report.created} notices created."
+                )
+
+            try:
+                await court.start()
+                if skip_history:
+                    await skip_history_of(store, court)
+                return await _repeat(loop_s, once)
             finally:
                 await court.aclose()
-        if not report.ran:
-            return "另一个轮询正在运行，本次跳过。 / Another poller holds the lock; skipped."
-        return (
-            f"读取 {report.changes} 条变更，新建通知书 {report.created} 份（待发送 {report.pending}，"
-            f"需人工处理 {report.needs_attention}，移送公安 {report.routed_to_police}），"
-            f"水位 {report.watermark}。"
-            f" / {report.changes} changes, {report.created} notices created."
-        )
 
     click.echo(_run(run))
 
 
 @click.command("deliver", help="向司法局发送待发通知书。 / Deliver pending notices to the justice bureaus.")
-@click.option(
-    "--loop", "loop_s", type=float, default=None, help="每隔若干秒重复一次。 / Repeat every N seconds."
-)
+@LOOP_OPTION
 def deliver_command(loop_s: float | None) -> None:
     settings = _settings()
     endpoints = settings.bureau_url_by_county()
@@ -92,7 +109,8 @@ def deliver_command(loop_s: float | None) -> None:
         by_county = {county: adapters[url] for county, url in endpoints.items()}
         try:
             async with _store(settings) as store:
-                while True:
+
+                async def once() -> str:
                     report = await deliver(
                         store,
                         by_county,
@@ -101,14 +119,12 @@ def deliver_command(loop_s: float | None) -> None:
                         policy=settings.retry_policy(),
                         batch_size=settings.deliver_batch_size,
                     )
-                    line = (
+                    return (
                         f"送达 {report.delivered} 份，失败 {report.failed} 份。"
                         f" / {report.delivered} delivered, {report.failed} failed."
                     )
-                    if loop_s is None:
-                        return line
-                    click.echo(line)
-                    await asyncio.sleep(loop_s)
+
+                return await _repeat(loop_s, once)
         finally:
             for adapter in adapters.values():
                 await adapter.aclose()
@@ -117,7 +133,8 @@ def deliver_command(loop_s: float | None) -> None:
 
 
 @click.command("receipts", help="读取司法局回执。 / Collect receipts from the justice bureaus.")
-def receipts_command() -> None:
+@LOOP_OPTION
+def receipts_command(loop_s: float | None) -> None:
     settings = _settings()
     urls = sorted(set(settings.bureau_url_by_county().values()))
     if not urls:
@@ -128,16 +145,36 @@ def receipts_command() -> None:
         try:
             async with _store(settings) as store:
                 lock = make_lock(store, settings.redis_url, ttl_s=settings.lock_ttl_s)
-                report = await collect_receipts(store, adapters, lock=lock)
+
+                async def once() -> str:
+                    report = await collect_receipts(store, adapters, lock=lock)
+                    return (
+                        f"读取回执 {report.receipts} 份，已签收 {report.marked_received} 份。"
+                        f" / {report.receipts} receipts, {report.marked_received} notices received."
+                    )
+
+                return await _repeat(loop_s, once)
         finally:
             for adapter in adapters.values():
                 await adapter.aclose()
-        return (
-            f"读取回执 {report.receipts} 份，已签收 {report.marked_received} 份。"
-            f" / {report.receipts} receipts, {report.marked_received} notices received."
-        )
 
     click.echo(_run(run))
+
+
+async def _repeat(loop_s: float | None, once: Callable[[], Awaitable[str]]) -> str:
+    """Run ``once``; with ``loop_s``, run it every ``loop_s`` seconds until interrupted.
+
+    In a loop, a hub error of one round (an agency down, say) is printed and the next round
+    still runs, as the next cron run would.
+    """
+    if loop_s is None:
+        return await once()
+    while True:
+        try:
+            click.echo(await once())
+        except HubError as exc:
+            click.echo(f"本轮失败：{exc.render('zh')} / Round failed: {exc.render('en')}", err=True)
+        await asyncio.sleep(loop_s)
 
 
 @click.command("notices", help="列出通知书及其状态（身份已脱敏）。 / List notices (masked identities).")

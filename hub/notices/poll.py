@@ -46,6 +46,33 @@ class PollReport:
     interrupted: bool = False  # another poller moved the watermark; this batch rolled back
 
 
+async def skip_history(
+    store: Store, court: CourtChanges, *, agency: str = COURT_AGENCY, page: int = 1000
+) -> int | None:
+    """Start a never-polled court at its latest change, so judgments from before the hub are not sent.
+
+    Returns the new watermark, or None when the court was polled before and nothing changed.
+    """
+    position = await read_watermark(store, agency)
+    if position:
+        return None
+
+    latest = 0
+    while changes := await court.judgment_changes(latest, page):
+        latest = max(change.sequence for change in changes)
+        if len(changes) < page:
+            break
+    if latest == 0:
+        return None
+    try:
+        async with store.engine.begin() as conn:
+            await advance_watermark(store, conn, agency, 0, latest)
+    except WatermarkMoved:
+        return None
+    logger.info("poll %s starts after existing change %d: earlier judgments are not sent", agency, latest)
+    return latest
+
+
 async def poll_court(
     store: Store,
     court: CourtChanges,

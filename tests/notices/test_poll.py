@@ -11,6 +11,7 @@ from sqlalchemy import Table, func, select
 from adapters.records import CorrectionType, PenaltyType
 from hub.notices import PollReport, StoreLock, notice_rows, poll_court
 from hub.notices.locks import RedisLock
+from hub.notices.poll import skip_history
 from hub.store import Store, create_store, notices, outbox
 from tests.notices.conftest import CALENDAR, RULES, FakeCourt, judgment_change
 
@@ -185,3 +186,28 @@ async def test_pollers_without_any_lock_still_create_no_duplicate(store_url: str
 
     assert await count(store, notices) == 5
     assert await count(store, outbox) == 5
+
+
+async def test_skip_history_starts_after_existing_judgments(store: Store) -> None:
+    court = FakeCourt([judgment_change(sequence, 10 + sequence) for sequence in range(1, 6)])
+
+    start = await skip_history(store, court, page=2)
+    court.add(judgment_change(9, 99))
+    report = await poll(store, court)
+
+    assert start == 5
+    assert report.created == 1
+    assert report.watermark == 9
+    assert await count(store, notices) == 1
+
+
+async def test_skip_history_leaves_a_polled_court_alone(store: Store) -> None:
+    court = FakeCourt([judgment_change(1, 11)])
+    await poll(store, court)
+    court.add(judgment_change(2, 12))
+
+    start = await skip_history(store, court)
+    report = await poll(store, court)
+
+    assert start is None
+    assert report.created == 1

@@ -1,0 +1,82 @@
+"""``hub token``: mint a demo bearer token signed with the local key (never for production)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hub.auth import DEFAULT_KEY_FILE, Role, load_or_create_key, mint_token, parse_unit
+
+
+@click.command(
+    "token",
+    help=(
+        "签发演示用访问令牌（使用本地密钥，首次使用时生成于 ./var/auth/）。仅用于演示，不得用于生产。"
+        " / Mint a demo bearer token with the local key (generated under ./var/auth/ on first use)."
+    ),
+)
+@click.option(
+    "--role",
+    "roles",
+    required=True,
+    multiple=True,
+    type=click.Choice([role.value for role in Role]),
+    help="角色，可重复。 / Role; repeat for several.",
+)
+@click.option(
+    "--unit",
+    required=True,
+    metavar="AGENCY:COUNTY",
+    help=(
+        "单位：机关:区划代码，如 court:513401；513400 表示全州。"
+        " / Unit, e.g. court:513401 (513400: prefecture)."
+    ),
+)
+@click.option(
+    "--ttl",
+    type=click.FloatRange(min=1, max=24 * 60),
+    default=60,
+    show_default=True,
+    help="有效期（分钟）。 / Lifetime in minutes.",
+)
+@click.option("--user", default=None, help="用户标识，默认 demo-<角色>。 / User id (default: demo-<role>).")
+@click.option("--name", default="演示用户", show_default=True, help="显示名称。 / Display name.")
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_KEY_FILE,
+    show_default=True,
+    help="签名私钥（PEM）。 / Signing key (PEM).",
+)
+@click.option("--issuer", default=None, help="令牌签发者 iss。 / Issuer claim.")
+@click.option("--audience", default=None, help="令牌受众 aud。 / Audience claim.")
+def token(
+    roles: tuple[str, ...],
+    unit: str,
+    ttl: float,
+    user: str | None,
+    name: str,
+    key_file: Path,
+    issuer: str | None,
+    audience: str | None,
+) -> None:
+    agency, _, county = unit.partition(":")
+    try:
+        parsed = parse_unit(agency, county)
+    except ValueError as exc:
+        raise click.BadParameter(f"单位无效。 / Invalid unit: {exc}", param_hint="--unit") from exc
+
+    key = load_or_create_key(key_file)
+    click.echo(
+        mint_token(
+            [Role(role) for role in roles],
+            parsed,
+            key=key,
+            user_id=user or f"demo-{roles[0]}",
+            name=name,
+            ttl_minutes=ttl,
+            issuer=issuer,
+            audience=audience,
+        )
+    )

@@ -1,0 +1,256 @@
+"""Juvenile record sealing: which criminal records are sealed, and who may see them.
+
+The rule (CPL art. 286): an offence committed under 18 with a sentence of five years'
+imprisonment or less ("以下" includes five years) is sealed. Only judicial organs handling a
+case may see it, stating reason and legal basis (SPC Interpretation art. 581). The seal lifts
+when a further judgment brings the combined sentence to five years or more (SPP Rules
+arts. 482–487). Sealed data is never cached, exported or pushed to subscribers (2022 sealing
+measures).
+
+Anyone else gets exactly what they would get if the sealed record did not exist: no count,
+no placeholder, and none of the custody or correction records that carry its case number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from adapters.records import Judgment, PenaltyType, Sentence
+from hub.auth import Principal
+from hub.purpose import StatedPurpose
+from hub.records import LookupResult
+
+# CPL art. 286: "五年有期徒刑以下" — in Chinese statutes 以下 includes the number itself.
+SEALING_TERM_LIMIT_MONTHS = 60
+# SPP Rules arts. 482–487 as the domain notes restate them ("five years or more"). The 2022
+# sealing measures word it "超过五年" (more than five years): unverified, so kept as one constant.
+UNSEALING_COMBINED_MONTHS = 60
+
+_NEVER_SEALED = frozenset({PenaltyType.LIFE_IMPRISONMENT, PenaltyType.DEATH})
+_CUSTODIAL = frozenset({PenaltyType.FIXED_TERM_IMPRISONMENT, PenaltyType.CRIMINAL_DETENTION})
+
+
+class SealReason(StrEnum):
+    NOT_A_RECORD = "not_a_record"  # no effective guilty verdict: case information, not sealing
+    ADULT_AT_OFFENCE = "adult_at_offence"
+    TERM_OVER_LIMIT = "term_over_limit"  # more than five years
+    LIFE_OR_DEATH = "life_or_death"
+    JUVENILE = "juvenile"  # sealed under CPL art. 286
+    AGE_UNCERTAIN = "age_uncertain"  # sealed: a missing date leaves the age open
+    UNSEALED_COMBINED_TERM = "unsealed_combined_term"  # SPP Rules arts. 482–487
+
+
+@dataclass(frozen=True, slots=True)
+class SealDecision:
+    """Whether a record is sealed, why, and whether this requester may see it."""
+
+    sealed: bool
+    reason: SealReason
+    visible: bool
+    unsealed_by: str | None = None  # case number of the judgment that lifted the seal
+
+    @property
+    def cacheable(self) -> bool:
+        return not self.sealed
+
+    @property
+    def publishable(self) -> bool:
+        """Whether the record may go to subscribers or exports (never when sealed)."""
+        return not self.sealed
+
+
+@dataclass(frozen=True, slots=True)
+class SeenRecord:
+    judgment: Judgment
+    decision: SealDecision
+
+
+@dataclass(frozen=True, slots=True)
+class FilteredRecords:
+    """The records a requester may see, each with its decision; sealed ones only when allowed."""
+
+    records: tuple[SeenRecord, ...]
+
+    @property
+    def judgments(self) -> tuple[Judgment, ...]:
+        return tuple(record.judgment for record in self.records)
+
+    @property
+    def sealed_returned(self) -> bool:
+        return any(record.decision.sealed for record in self.records)
+
+    @property
+    def cacheable(self) -> bool:
+        """False when a sealed record is in the answer. A cache key must include ``sealed_access``."""
+        return not self.sealed_returned
+
+    @property
+    def publishable(self) -> bool:
+        return not self.sealed_returned
+
+
+def eighteenth_birthday(birth_date: dt.date) -> dt.date:
+    # Civil Code art. 202: a period counted in years without a matching day (29 February)
+    # ends on the last day of that month.
+    try:
+        return birth_date.replace(year=birth_date.year + 18)
+    except ValueError:
+        return dt.date(birth_date.year + 18, 2, 28)
+
+
+def under_18_on(birth_date: dt.date, day: dt.date) -> bool:
+    """Whether a person is under 18 on ``day``.
+
+    SPC Interpretation on juvenile criminal cases (法释〔2006〕1号) art. 2: an age in years is
+    reached from the day AFTER the birthday, so a person is still under 18 on the 18th
+    birthday itself and 18 from the next day.
+    """
+    return day <= eighteenth_birthday(birth_date)
+
+
+def seal_status(
+    judgment: Judgment,
+    person_birth_date: dt.date | None,
+    later_judgments: Iterable[Judgment],
+    purpose: StatedPurpose | None,
+    principal: Principal,
+) -> SealDecision:
+    """Decide whether ``judgment`` is sealed and whether ``principal`` stating ``purpose`` sees it.
+
+    Missing dates are resolved toward sealing: with no birth date, or no offence date and
+    an adult at judgment, the record is sealed (``AGE_UNCERTAIN``), because wrongly sealing
+    hides a record only from non-judicial requesters while wrongly unsealing cannot be undone.
+    An unknown custodial term is likewise treated as within five years.
+    """
+    if not judgment.is_criminal_record:
+        return SealDecision(False, SealReason.NOT_A_RECORD, True)
+    penalty = judgment.sentence.penalty
+    if penalty in _NEVER_SEALED:
+        return SealDecision(False, SealReason.LIFE_OR_DEATH, True)
+    term = judgment.sentence.term_months
+    if (
+        penalty is PenaltyType.FIXED_TERM_IMPRISONMENT
+        and term is not None
+        and term > SEALING_TERM_LIMIT_MONTHS
+    ):
+        return SealDecision(False, SealReason.TERM_OVER_LIMIT, True)
+
+    juvenile = _juvenile_at_offence(judgment, person_birth_date)
+    if juvenile is False:
+        return SealDecision(False, SealReason.ADULT_AT_OFFENCE, True)
+
+    lifting = _lifting_judgment(judgment, later_judgments)
+    if lifting is not None:
+        return SealDecision(False, SealReason.UNSEALED_COMBINED_TERM, True, lifting.case_number.raw)
+
+    reason = SealReason.JUVENILE if juvenile else SealReason.AGE_UNCERTAIN
+    allowed = purpose is not None and purpose.sealed_access and purpose.role in principal.roles
+    return SealDecision(True, reason, allowed)
+
+
+def filter_records(
+    judgments: Sequence[Judgment],
+    person_birth_date: dt.date | None,
+    purpose: StatedPurpose | None,
+    principal: Principal,
+) -> FilteredRecords:
+    """Return the judgments ``principal`` may see: sealed ones only for judicial case handling."""
+    seen = []
+    for judgment in judgments:
+        later = _later_records(judgment, judgments)
+        decision = seal_status(judgment, person_birth_date, later, purpose, principal)
+        if decision.visible:
+            seen.append(SeenRecord(judgment, decision))
+    return FilteredRecords(tuple(seen))
+
+
+@dataclass(frozen=True, slots=True)
+class FilteredLookup:
+    result: LookupResult
+    records: FilteredRecords
+
+    @property
+    def cacheable(self) -> bool:
+        return self.records.cacheable
+
+    @property
+    def publishable(self) -> bool:
+        return self.records.publishable
+
+
+def filter_lookup(
+    result: LookupResult, purpose: StatedPurpose | None, principal: Principal
+) -> FilteredLookup:
+    """Apply ``filter_records`` to a whole lookup, dropping case information tied to hidden records.
+
+    Custody and correction records carrying a hidden judgment's case number go too, since
+    they would reveal the conviction. NOTE: police cases and coercive measures carry no court
+    case number, so those from the sealed juvenile case stay in case information.
+    """
+    birth_date = result.id_number.birth_date
+    filtered = filter_records(result.criminal_records, birth_date, purpose, principal)
+    shown = {id(judgment) for judgment in filtered.judgments}
+    hidden = {
+        judgment.case_number.canonical for judgment in result.criminal_records if id(judgment) not in shown
+    }
+    if not hidden:
+        return FilteredLookup(replace(result, criminal_records=filtered.judgments), filtered)
+
+    info = result.case_information
+    custody = tuple(c for c in info.custody if c.case_number is None or c.case_number.canonical not in hidden)
+    corrections = tuple(
+        c for c in info.corrections if c.case_number is None or c.case_number.canonical not in hidden
+    )
+    kept_info = replace(info, custody=custody, corrections=corrections)
+    return FilteredLookup(
+        replace(result, criminal_records=filtered.judgments, case_information=kept_info), filtered
+    )
+
+
+def _juvenile_at_offence(judgment: Judgment, birth_date: dt.date | None) -> bool | None:
+    """True or False when the dates settle it; None when they leave it open."""
+    if birth_date is None:
+        return None
+    if judgment.offence_date is not None:
+        return under_18_on(birth_date, judgment.offence_date)
+    # The offence precedes the judgment: under 18 at judgment means under 18 at the offence.
+    latest = judgment.judgment_date or judgment.effective_date
+    if latest is not None and under_18_on(birth_date, latest):
+        return True
+    return None
+
+
+def _later_records(judgment: Judgment, judgments: Sequence[Judgment]) -> list[Judgment]:
+    if judgment.effective_date is None:
+        return []
+    return [
+        other
+        for other in judgments
+        if other is not judgment
+        and other.is_criminal_record
+        and other.effective_date is not None
+        and other.effective_date > judgment.effective_date
+    ]
+
+
+def _lifting_judgment(judgment: Judgment, later_judgments: Iterable[Judgment]) -> Judgment | None:
+    own = _custodial_months(judgment.sentence)
+    for later in later_judgments:
+        if not later.is_criminal_record or later.source == judgment.source:
+            continue
+        if later.sentence.penalty in _NEVER_SEALED:
+            return later
+        if own + _custodial_months(later.sentence) >= UNSEALING_COMBINED_MONTHS:
+            return later
+    return None
+
+
+def _custodial_months(sentence: Sentence) -> int:
+    # Public surveillance and fines are served alongside imprisonment, not added to it
+    # (Criminal Law art. 69), so only custodial terms count toward the combined sentence.
+    if sentence.penalty in _CUSTODIAL:
+        return sentence.term_months or 0
+    return 0

@@ -1,0 +1,297 @@
+"""Bearer-token verification: what passes, what fails, and what the failure says."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import stat
+from pathlib import Path
+
+import jwt
+import pytest
+from click.testing import CliRunner
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from adapters.errors import Unauthenticated
+from hub.auth import (
+    AuthConfig,
+    KeySet,
+    LocalKey,
+    Role,
+    TokenVerifier,
+    UnitAgency,
+    load_or_create_key,
+    mint_token,
+    public_jwks,
+)
+from hub.auth_commands import token as token_command
+from tests.servers import serve_in_thread
+
+
+@pytest.fixture
+def key(tmp_path: Path) -> LocalKey:
+    return load_or_create_key(tmp_path / "auth" / "key.pem")
+
+
+@pytest.fixture
+def verifier(key: LocalKey) -> TokenVerifier:
+    return TokenVerifier(KeySet.from_local(key))
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def rejected(verifier: TokenVerifier, token: str) -> Unauthenticated:
+    with pytest.raises(Unauthenticated) as caught:
+        verifier.verify(token)
+    assert caught.value.code == "UNAUTHENTICATED"
+    return caught.value
+
+
+def b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def test_a_minted_token_yields_the_principal_it_names(key: LocalKey, verifier: TokenVerifier) -> None:
+    token = mint_token(Role.JUDGE, "court:513401", key=key, user_id="j-7", name="阿苏木呷")
+    principal = verifier.principal_from_header(f"Bearer {token}")
+    assert principal.user_id == "j-7"
+    assert (principal.unit.agency, principal.unit.county) == (UnitAgency.COURT, "513401")
+    assert principal.roles == {Role.JUDGE}
+    assert principal.masked_name == "阿***"
+    assert "阿苏木呷" not in repr(principal)
+
+
+def test_no_token_or_another_scheme_is_unauthenticated(verifier: TokenVerifier) -> None:
+    for header in (None, "", "Bearer ", "Basic dXNlcjpwdw=="):
+        with pytest.raises(Unauthenticated) as caught:
+            verifier.principal_from_header(header)
+        assert caught.value.expired is False
+
+
+def test_a_malformed_token_is_invalid(verifier: TokenVerifier) -> None:
+    assert rejected(verifier, "not.a.jwt").key == "auth.invalid"
+
+
+def test_a_token_signed_by_another_key_is_invalid(
+    key: LocalKey, verifier: TokenVerifier, tmp_path: Path
+) -> None:
+    other = load_or_create_key(tmp_path / "other.pem")
+    forged = mint_token(Role.JUDGE, "court:513401", key=LocalKey(other.private_key, key.kid, "EdDSA"))
+    assert rejected(verifier, forged).key == "auth.invalid"
+
+
+def test_expired_beyond_the_leeway_is_rejected_as_expired(key: LocalKey, verifier: TokenVerifier) -> None:
+    token = mint_token(
+        Role.JUDGE, "court:513401", key=key, ttl_minutes=10, now=now() - dt.timedelta(minutes=10, seconds=31)
+    )
+    error = rejected(verifier, token)
+    assert error.expired is True
+    assert error.render("zh") == "身份凭证已过期，请重新登录。"
+
+
+def test_expired_within_the_leeway_is_still_accepted(key: LocalKey, verifier: TokenVerifier) -> None:
+    token = mint_token(
+        Role.JUDGE, "court:513401", key=key, ttl_minutes=10, now=now() - dt.timedelta(minutes=10, seconds=20)
+    )
+    assert verifier.verify(token).user_id == "demo-user"
+
+
+def test_the_leeway_is_configurable(key: LocalKey) -> None:
+    strict = TokenVerifier(KeySet.from_local(key), AuthConfig(leeway_s=0))
+    token = mint_token(
+        Role.JUDGE, "court:513401", key=key, ttl_minutes=10, now=now() - dt.timedelta(minutes=10, seconds=5)
+    )
+    assert rejected(strict, token).expired is True
+
+
+def test_a_wrong_audience_or_issuer_is_invalid_with_the_same_message(key: LocalKey) -> None:
+    config = AuthConfig(issuer="https://idp.liangshan.example", audience="justice-hub")
+    checked = TokenVerifier(KeySet.from_local(key), config)
+    good = mint_token(Role.JUDGE, "court:513401", key=key, issuer=config.issuer, audience="justice-hub")
+    assert checked.verify(good).roles == {Role.JUDGE}
+
+    wrong_audience = mint_token(Role.JUDGE, "court:513401", key=key, issuer=config.issuer, audience="other")
+    wrong_issuer = mint_token(
+        Role.JUDGE, "court:513401", key=key, issuer="https://x.example", audience="justice-hub"
+    )
+    no_audience = mint_token(Role.JUDGE, "court:513401", key=key, issuer=config.issuer)
+    messages = {
+        rejected(checked, token).render("en") for token in (wrong_audience, wrong_issuer, no_audience)
+    }
+    assert messages == {"The credentials are missing or invalid; sign in again."}
+
+
+def test_alg_none_is_rejected(key: LocalKey, verifier: TokenVerifier) -> None:
+    claims = {
+        "sub": "x",
+        "iat": int(now().timestamp()),
+        "exp": int(now().timestamp()) + 600,
+        "unit": {"agency": "court", "county": "513401"},
+        "roles": ["judge"],
+    }
+    unsigned = f"{b64({'alg': 'none', 'typ': 'JWT', 'kid': key.kid})}.{b64(claims)}."
+    assert rejected(verifier, unsigned).key == "auth.invalid"
+
+
+def test_an_hmac_token_keyed_with_the_public_key_is_rejected(key: LocalKey, verifier: TokenVerifier) -> None:
+    claims = {
+        "sub": "x",
+        "iat": int(now().timestamp()),
+        "exp": int(now().timestamp()) + 600,
+        "unit": {"agency": "court", "county": "513401"},
+        "roles": ["judge"],
+    }
+    header = b64({"alg": "HS256", "typ": "JWT", "kid": key.kid})
+    payload = b64(claims)
+    import hashlib
+    import hmac
+
+    secret = json.dumps(public_jwks(key)["keys"][0]).encode()
+    mac = hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    forged = f"{header}.{payload}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+    rejected(verifier, forged)
+
+
+def test_symmetric_or_none_algorithms_cannot_be_configured() -> None:
+    for algorithms in (("none",), ("HS256",), ()):
+        with pytest.raises(ValueError):
+            AuthConfig(algorithms=algorithms)
+
+
+@pytest.mark.parametrize("missing", ["exp", "iat", "sub"])
+def test_a_token_without_a_required_claim_is_invalid(
+    key: LocalKey, verifier: TokenVerifier, missing: str
+) -> None:
+    claims: dict[str, object] = {
+        "sub": "x",
+        "iat": int(now().timestamp()),
+        "exp": int(now().timestamp()) + 600,
+        "unit": {"agency": "court", "county": "513401"},
+        "roles": ["judge"],
+    }
+    del claims[missing]
+    token = jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})
+    rejected(verifier, token)
+
+
+@pytest.mark.parametrize(
+    "unit", [None, "court", {"agency": "army", "county": "513401"}, {"agency": "court", "county": "110101"}]
+)
+def test_a_unit_claim_of_the_wrong_shape_is_invalid(
+    key: LocalKey, verifier: TokenVerifier, unit: object
+) -> None:
+    claims = {
+        "sub": "x",
+        "iat": int(now().timestamp()),
+        "exp": int(now().timestamp()) + 600,
+        "unit": unit,
+        "roles": ["judge"],
+    }
+    rejected(verifier, jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid}))
+
+
+def test_the_old_huili_code_in_a_token_becomes_513402(key: LocalKey, verifier: TokenVerifier) -> None:
+    token = mint_token(Role.CORRECTION_OFFICER, "justice_bureau:513425", key=key)
+    assert verifier.verify(token).unit.county == "513402"
+
+
+def test_unknown_roles_are_dropped_not_honoured(key: LocalKey, verifier: TokenVerifier) -> None:
+    claims = {
+        "sub": "x",
+        "iat": int(now().timestamp()),
+        "exp": int(now().timestamp()) + 600,
+        "unit": {"agency": "hub", "county": "513400"},
+        "roles": ["superuser", "auditor"],
+    }
+    token = jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})
+    assert verifier.verify(token).roles == {Role.AUDITOR}
+
+
+def test_the_demo_key_is_generated_once_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "auth" / "signing-key.pem"
+    first = load_or_create_key(path)
+    second = load_or_create_key(path)
+    assert first.kid == second.kid
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_an_es256_key_signs_and_verifies(tmp_path: Path) -> None:
+    key = load_or_create_key(tmp_path / "es.pem", algorithm="ES256")
+    assert key.algorithm == "ES256"
+    token = mint_token(Role.PROSECUTOR, "procuratorate:513400", key=key)
+    assert TokenVerifier(KeySet.from_local(key)).verify(token).unit.county == "513400"
+
+
+def test_keys_load_from_a_jwks_file(key: LocalKey, tmp_path: Path) -> None:
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps(public_jwks(key)), encoding="utf-8")
+    verifier = TokenVerifier(KeySet.from_jwks_file(path))
+    assert verifier.verify(mint_token(Role.AUDITOR, "hub:513400", key=key)).roles == {Role.AUDITOR}
+
+
+def test_keys_load_once_from_a_jwks_url_on_loopback(key: LocalKey) -> None:
+    fetches = []
+
+    async def jwks(request: Request) -> JSONResponse:
+        fetches.append(request.url.path)
+        return JSONResponse(public_jwks(key))
+
+    with serve_in_thread(Starlette(routes=[Route("/jwks.json", jwks)])) as base:
+        verifier = TokenVerifier(KeySet.from_jwks_url(f"{base}/jwks.json"))
+    for _ in range(3):
+        verifier.verify(mint_token(Role.JUDGE, "court:513401", key=key))
+    assert fetches == ["/jwks.json"]
+
+
+def test_a_token_naming_an_unknown_key_id_is_invalid(key: LocalKey, tmp_path: Path) -> None:
+    other = load_or_create_key(tmp_path / "b.pem")
+    keys = KeySet({key.kid: key.public_key, other.kid: other.public_key})
+    token = mint_token(Role.JUDGE, "court:513401", key=LocalKey(key.private_key, "nope", "EdDSA"))
+    rejected(TokenVerifier(keys), token)
+
+
+def test_rejections_never_log_the_token(
+    key: LocalKey, verifier: TokenVerifier, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="hub.auth")
+    token = mint_token(Role.JUDGE, "court:513401", key=key, audience="x", name="阿苏木呷")
+    rejected(verifier, token)
+    verifier.verify(mint_token(Role.JUDGE, "court:513401", key=key, name="阿苏木呷"))
+    assert token not in caplog.text
+    assert "阿苏木呷" not in caplog.text
+    assert "reason=InvalidAudienceError" in caplog.text
+
+
+def test_the_token_command_prints_a_token_the_verifier_accepts(tmp_path: Path) -> None:
+    key_file = tmp_path / "var" / "auth" / "signing-key.pem"
+    result = CliRunner().invoke(
+        token_command,
+        [
+            "--role",
+            "correction_officer",
+            "--unit",
+            "justice_bureau:513431",
+            "--ttl",
+            "5",
+            "--key-file",
+            str(key_file),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    principal = TokenVerifier(KeySet.from_local(load_or_create_key(key_file))).verify(result.output.strip())
+    assert principal.user_id == "demo-correction_officer"
+    assert principal.unit.county == "513431"
+
+
+def test_the_token_command_refuses_a_bad_unit_in_chinese(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        token_command, ["--role", "judge", "--unit", "court:999999", "--key-file", str(tmp_path / "k.pem")]
+    )
+    assert result.exit_code == 2
+    assert "单位无效" in result.output

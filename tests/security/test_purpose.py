@@ -1,0 +1,71 @@
+"""Purpose of use: which role may state which purpose, and which need a case number."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.errors import Forbidden, PurposeRequired
+from hub.auth import Principal, Role, Unit, UnitAgency
+from hub.purpose import CASE_NUMBER_REQUIRED, DEFAULT_LEGAL_BASIS, PURPOSE_ROLES, Purpose, state_purpose
+from tests.security.conftest import principal
+
+CASE = "（2026）川3401刑初88号"
+
+
+@pytest.mark.parametrize(
+    ("purpose", "role"), [(purpose, role) for purpose, roles in PURPOSE_ROLES.items() for role in roles]
+)
+def test_each_purpose_is_accepted_from_its_roles(purpose: Purpose, role: Role) -> None:
+    stated = state_purpose(principal(role), purpose, case_number=CASE)
+    assert (stated.purpose, stated.role, stated.case_number) == (purpose, role, CASE)
+    assert stated.legal_basis == DEFAULT_LEGAL_BASIS[purpose]
+
+
+@pytest.mark.parametrize(
+    ("purpose", "role"),
+    [(purpose, role) for purpose, roles in PURPOSE_ROLES.items() for role in Role if role not in roles],
+)
+def test_each_purpose_is_refused_from_other_roles(purpose: Purpose, role: Role) -> None:
+    with pytest.raises(Forbidden) as denied:
+        state_purpose(principal(role), purpose, case_number=CASE)
+    assert denied.value.key == "purpose.role"
+
+
+@pytest.mark.parametrize("purpose", sorted(CASE_NUMBER_REQUIRED))
+def test_purposes_about_a_case_need_its_number(purpose: Purpose) -> None:
+    role = sorted(PURPOSE_ROLES[purpose])[0]
+    for blank in (None, "", "   "):
+        with pytest.raises(PurposeRequired) as missing:
+            state_purpose(principal(role), purpose, case_number=blank)
+        assert (missing.value.code, missing.value.part) == ("PURPOSE_REQUIRED", "case_number")
+        assert "须填写案号" in missing.value.render("zh")
+
+
+def test_audit_and_operations_need_no_case_number() -> None:
+    assert state_purpose(principal(Role.AUDITOR), Purpose.AUDIT).case_number is None
+    assert state_purpose(principal(Role.OPERATOR), "operations").case_number is None
+
+
+@pytest.mark.parametrize("given", [None, "", "curiosity"])
+def test_a_missing_or_unknown_purpose_is_refused(given: str | None) -> None:
+    with pytest.raises(PurposeRequired) as missing:
+        state_purpose(principal(Role.JUDGE), given, case_number=CASE)
+    assert missing.value.part == "missing"
+    assert "须说明查询目的" in missing.value.render("zh")
+
+
+def test_a_stated_legal_basis_is_kept() -> None:
+    stated = state_purpose(principal(Role.JUDGE), Purpose.TRIAL, case_number=CASE, legal_basis="刑法第65条")
+    assert stated.legal_basis == "刑法第65条"
+
+
+def test_only_judicial_case_purposes_with_a_case_number_open_sealed_records() -> None:
+    judge = principal(Role.JUDGE)
+    assert state_purpose(judge, Purpose.TRIAL, case_number=CASE).sealed_access
+    officer = principal(Role.CORRECTION_OFFICER)
+    assert not state_purpose(officer, Purpose.CORRECTION_SUPERVISION, case_number=CASE).sealed_access
+
+
+def test_a_judge_who_is_also_a_clerk_states_the_purpose_as_judge() -> None:
+    both = Principal("u", Unit(UnitAgency.COURT, "513401"), frozenset({Role.COURT_CLERK, Role.JUDGE}))
+    assert state_purpose(both, Purpose.CASE_HANDLING, case_number=CASE).role is Role.JUDGE
