@@ -33,7 +33,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hub_error": ("政法数据交换枢纽内部错误。", "The hub failed to process the request."),
     "id_number.format": (
         "公民身份号码“{value}”格式无效：应为 18 位（17 位数字加校验码）或 15 位数字。",
-        "Resident ID number '{value}' is malformed: expected 18 characters (17 digits and a check character) or 15 digits.",
+        "Resident ID number '{value}' is malformed:"
+        " expected 18 characters (17 digits and a check character) or 15 digits.",
     ),
     "id_number.region": (
         "公民身份号码“{value}”的行政区划代码 {region} 无效。",
@@ -41,11 +42,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "id_number.birth_date": (
         "公民身份号码“{value}”的出生日期 {birth_date} 不存在或晚于今天。",
-        "Resident ID number '{value}' has an impossible birth date {birth_date}.",
+        "Resident ID number '{value}' has a birth date {birth_date} that does not exist or is in the future.",
     ),
     "id_number.check_character": (
         "公民身份号码“{value}”的校验码应为 {expected}，实际为 {actual}，请核对号码是否录入有误。",
-        "Resident ID number '{value}' has check character {actual}, expected {expected}; check the number for a typing error.",
+        "Resident ID number '{value}' has check character {actual}, expected {expected};"
+        " check the number for a typing error.",
     ),
     "case_number.format": (
         "案号“{value}”格式无法识别，应类似“（2024）川3401刑初12号”。",
@@ -129,6 +131,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{agency_zh}系统返回错误（{operation}）：{fault_string}",
         "The {agency} system returned a fault ({operation}): {fault_string}",
     ),
+    "upstream.not_ready": (
+        "{agency_zh}系统适配器尚未就绪（启动时无法连接，正在重试），本次未查询该系统（{operation}）。",
+        "The {agency} adapter is not ready (it could not reach the system at start-up and is retrying),"
+        " so the system was not queried ({operation}).",
+    ),
+    "upstream.adapter_failed": (
+        "{agency_zh}系统适配器内部出错（{operation}），已记录日志，本次未取得该系统数据。",
+        "The {agency} adapter failed internally ({operation});"
+        " the error was logged and no data came from it.",
+    ),
     "upstream.data": (
         "{agency_zh}系统返回的数据无法解析（{operation}）：{detail}",
         "The {agency} system returned data the hub cannot parse ({operation}): {detail}",
@@ -160,10 +172,22 @@ class HubError(Exception):
         """Format the message in ``zh`` (the default) or ``en``."""
         zh, en = MESSAGES.get(self.key, MESSAGES["hub_error"])
         template = en if language == "en" else zh
+        shown = {name: _shorten(value) for name, value in self.params.items()}
         try:
-            return template.format(**self.params)
+            return template.format(**shown)
         except (KeyError, IndexError):
             return template
+
+
+# A message quotes the caller's value; beyond this many characters it is cut, so a
+# pasted document is not echoed back whole.
+MAX_QUOTED_CHARS = 64
+
+
+def _shorten(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_QUOTED_CHARS:
+        return value[:MAX_QUOTED_CHARS] + "…"
+    return value
 
 
 class InvalidInput(HubError):
@@ -306,6 +330,18 @@ class UpstreamSaturated(UpstreamUnavailable):
     """Raised when ``limit`` calls to an agency are in progress and no slot frees up in time."""
 
     default_key = "upstream.saturated"
+
+
+class AdapterNotReady(UpstreamUnavailable):
+    """Raised when an adapter is called before its start-up (loading a WSDL) has succeeded."""
+
+    default_key = "upstream.not_ready"
+
+
+class AdapterFailure(UpstreamError):
+    """Raised in place of an unexpected exception from an adapter: a bug, logged with its traceback."""
+
+    default_key = "upstream.adapter_failed"
 
 
 class UpstreamFault(UpstreamError):

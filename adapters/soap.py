@@ -33,6 +33,7 @@ from zeep.transports import AsyncTransport
 from zeep.wsdl import Document
 
 from adapters.errors import (
+    AdapterNotReady,
     UpstreamDataError,
     UpstreamError,
     UpstreamFault,
@@ -63,6 +64,7 @@ ERROR_MAP: tuple[tuple[type[BaseException], type[UpstreamError]], ...] = (
     (UnicodeError, UpstreamDataError),
 )
 
+_GATEWAY_STATUSES = frozenset({502, 503, 504})
 _GB_FAMILY = frozenset({"gbk", "gb2312", "gb18030", "cp936", "x-gbk", "euc-cn", "gb_2312-80"})
 _DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>")
 _DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
@@ -80,6 +82,10 @@ def translate(exc: BaseException, *, agency: str, operation: str, timeout_s: flo
     if isinstance(exc, zeep.exceptions.Fault):
         code, message = str(exc.code or ""), str(exc.message or "")
         return UpstreamFault(agency=agency, operation=operation, fault_code=code, fault_string=message)
+    if isinstance(exc, zeep.exceptions.TransportError) and exc.status_code in _GATEWAY_STATUSES:
+        # A proxy or load balancer in front of the service answered: the service itself
+        # was not reached, so this is an outage rather than bad data.
+        return UpstreamUnavailable(agency=agency, operation=operation)
     for library_class, hub_class in ERROR_MAP:
         if not isinstance(exc, library_class):
             continue
@@ -175,7 +181,7 @@ class SoapClient:
     async def call(self, operation: str, **params: object) -> Any:
         """Send ``operation`` and return zeep's parsed result; raise only ``UpstreamError``s."""
         if self._service is None:
-            raise RuntimeError(f"{self.agency}: call start() before {operation}")
+            raise AdapterNotReady(agency=self.agency, operation=operation)
         service = self._service
 
         async with self._timed(operation):

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from adapters.contract import RecordAdapter
-from adapters.errors import HubError, UpstreamDataError, UpstreamTimeout, UpstreamUnavailable
+from adapters.errors import AdapterFailure, HubError, UpstreamTimeout, UpstreamUnavailable
 from adapters.idnumber import IdNumber
 from adapters.records import (
     AdministrativeDetention,
@@ -134,7 +134,7 @@ class PriorRecordService:
 
         # The contract allows only HubError: anything else is an adapter bug.
         logger.error("adapter %s raised an unexpected error", agency.value, exc_info=exc)
-        error = UpstreamDataError(agency=agency.value, operation=OPERATION, detail=type(exc).__name__)
+        error = AdapterFailure(agency=agency.value, operation=OPERATION)
         return self._outcome(agency, id_number, FetchStatus.ERROR, latency_ms, error), None
 
     def _outcome(

@@ -134,7 +134,9 @@ async def test_unexpected_adapter_error_becomes_upstream_error() -> None:
     error = by_agency(result)[Agency.PRISON].error
 
     assert error is not None
-    assert error.code == "UPSTREAM_DATA_ERROR"
+    assert error.code == "UPSTREAM_ERROR"
+    assert "KeyError" not in error.render("en")
+    assert "XM" not in error.render("zh")
 
 
 async def test_source_records_latency_and_time() -> None:

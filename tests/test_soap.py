@@ -10,13 +10,14 @@ import zeep.exceptions
 from lxml import etree
 
 from adapters.errors import (
+    AdapterNotReady,
     UpstreamDataError,
     UpstreamError,
     UpstreamFault,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from adapters.soap import parse_embedded_xml, redact, to_utf8, translate
+from adapters.soap import SoapClient, parse_embedded_xml, redact, to_utf8, translate
 
 # Library classes that are programming errors, not upstream failures: left to propagate.
 NOT_UPSTREAM = {httpx.CookieConflict}
@@ -183,3 +184,25 @@ def test_redact_masks_names() -> None:
     text = redact("<tns:xm>吉克堃</tns:xm> &lt;XM&gt;沙马拉且&lt;/XM&gt;")
 
     assert text == "<tns:xm>吉**</tns:xm> &lt;XM&gt;沙***&lt;/XM&gt;"
+
+
+def test_gateway_status_maps_to_unavailable() -> None:
+    for status in (502, 503, 504):
+        error = translated(zeep.exceptions.TransportError("bad gateway", status_code=status))
+        assert isinstance(error, UpstreamUnavailable), status
+
+
+async def test_call_before_start_raises_not_ready() -> None:
+    client = SoapClient(
+        agency="court",
+        service_url="http://127.0.0.1:9/ws",
+        wsdl_url="http://127.0.0.1:9/ws?wsdl",
+        timeout_s=1.0,
+    )
+    try:
+        with pytest.raises(AdapterNotReady) as caught:
+            await client.call("getFwzt")
+    finally:
+        await client.aclose()
+
+    assert caught.value.code == "UPSTREAM_UNAVAILABLE"
