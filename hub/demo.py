@@ -1,8 +1,10 @@
-"""`make demo`: start the agencies' stand-ins, then the hub, on this machine only.
+"""`make demo`: start the agencies' stand-ins, the notice flow and the hub, on this machine only.
 
-The stand-ins run as their own process (``python -m simulators serve``), exactly as an
-operator would point the hub at real systems; nothing in the hub imports them. The hub
-is configured through the same ``HUB_*`` variables as in production.
+The stand-ins run as their own processes (``python -m simulators serve`` for the court and
+the agency databases, ``python -m simulators.bureau`` for the justice bureau), exactly as an
+operator would point the hub at real systems; nothing in the hub imports them. The notice
+flow runs as the ``hub poll``, ``hub deliver`` and ``hub receipts`` commands that cron would
+start, here looping every few seconds. Everything is configured through ``HUB_*`` variables.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 import uvicorn
 
 DEMO_DIR = Path(os.environ.get("HUB_DEMO_DIR", "var/demo"))
 COURT_PORT = int(os.environ.get("HUB_DEMO_COURT_PORT", "8101"))
+BUREAU_PORT = int(os.environ.get("HUB_DEMO_BUREAU_PORT", "8102"))
+CYCLE_S = float(os.environ.get("HUB_DEMO_CYCLE_S", "2"))
+# The bureau stand-in records an officer's receipt this many seconds after a notice arrives.
+AUTO_RECEIPT_S = 3.0
 STARTUP_TIMEOUT_S = 120.0
 
 
@@ -44,26 +51,70 @@ def demo_environment() -> dict[str, str]:
         "HUB_POLICE_DB_URL": f"sqlite+aiosqlite:///{folder / 'police.sqlite'}",
         "HUB_PRISON_DB_URL": f"sqlite+aiosqlite:///{folder / 'prison.sqlite'}",
         "HUB_CORRECTION_DB_URL": f"sqlite+aiosqlite:///{folder / 'correction.sqlite'}",
+        "HUB_BUREAU_URL": f"http://127.0.0.1:{BUREAU_PORT}/soap",
+        "HUB_STORE_URL": f"sqlite+aiosqlite:///{folder / 'hub.sqlite'}",
     }
 
 
-def main() -> None:
-    simulators = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
-        [sys.executable, "-m", "simulators", "serve", "--dir", str(DEMO_DIR), "--court-port", str(COURT_PORT)]
+def start(arguments: list[str], log: IO[bytes] | None = None) -> subprocess.Popen[bytes]:
+    """Start ``python -m ARGUMENTS`` with the demo's environment."""
+    return subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
+        [sys.executable, "-m", *arguments], stdout=log, stderr=log if log else None
     )
-    try:
-        wait_until_serving(f"http://127.0.0.1:{COURT_PORT}/ws/court?wsdl", simulators, STARTUP_TIMEOUT_S)
-        for name, value in demo_environment().items():
-            os.environ.setdefault(name, value)
 
-        from hub.settings import Settings
 
-        settings = Settings()
-        print(f"政法数据交换枢纽演示：http://{settings.host}:{settings.port}/graphql （Ctrl+C 停止）", flush=True)
-        uvicorn.run("hub.app:create_app", factory=True, host=settings.host, port=settings.port, log_level="info")
-    finally:
-        simulators.terminate()
-        simulators.wait(timeout=10)
+def start_stand_ins() -> list[subprocess.Popen[bytes]]:
+    court = start(["simulators", "serve", "--dir", str(DEMO_DIR), "--court-port", str(COURT_PORT)])
+    bureau = start(
+        [
+            "simulators.bureau",
+            "--db",
+            str(DEMO_DIR / "bureau.sqlite"),
+            "--port",
+            str(BUREAU_PORT),
+            "--auto-receipt-s",
+            str(AUTO_RECEIPT_S),
+        ]
+    )
+    wait_until_serving(f"http://127.0.0.1:{COURT_PORT}/ws/court?wsdl", court, STARTUP_TIMEOUT_S)
+    wait_until_serving(f"http://127.0.0.1:{BUREAU_PORT}/soap?wsdl", bureau, STARTUP_TIMEOUT_S)
+    return [court, bureau]
+
+
+def start_notice_flow(log: IO[bytes]) -> list[subprocess.Popen[bytes]]:
+    """Migrate the hub's store, then loop the poller, the deliverer and the receipt reader."""
+    subprocess.run([sys.executable, "-m", "hub", "migrate"], check=True, stdout=log, stderr=log)  # noqa: S603
+    cycle = str(CYCLE_S)
+    return [
+        start(["hub", "poll", "court", "--skip-history", "--loop", cycle], log),
+        start(["hub", "deliver", "--loop", cycle], log),
+        start(["hub", "receipts", "--loop", cycle], log),
+    ]
+
+
+def main() -> None:
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    for name, value in demo_environment().items():
+        os.environ.setdefault(name, value)
+
+    children: list[subprocess.Popen[bytes]] = []
+    with open(DEMO_DIR / "notices.log", "ab") as notice_log:
+        try:
+            children += start_stand_ins()
+            children += start_notice_flow(notice_log)
+
+            from hub.settings import Settings
+
+            settings = Settings()
+            address = f"http://{settings.host}:{settings.port}/graphql"
+            print(f"政法数据交换枢纽演示：{address} （Ctrl+C 停止）", flush=True)
+            print(f"通知书流转日志：{DEMO_DIR / 'notices.log'}", flush=True)
+            uvicorn.run("hub.app:create_app", factory=True, host=settings.host, port=settings.port)
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,9 @@ def main(
         auto_receipt_s=auto_receipt_s,
         seed=seed,
     )
-    uvicorn.run(create_app(db_path, faults), host=host, port=port, timeout_graceful_shutdown=2)
+    uvicorn.run(
+        create_app(db_path, faults), host=host, port=port, timeout_graceful_shutdown=2, log_level="warning"
+    )
 
 
 if __name__ == "__main__":
