@@ -7,7 +7,7 @@ reporting-in status and the correction status.
 
 from __future__ import annotations
 
-from sqlalchemy import CHAR, Date, Integer, String, column, select, table
+from sqlalchemy import CHAR, ColumnElement, Date, Integer, String, column, select, table
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -71,8 +71,20 @@ class CorrectionAdapter(SqlAdapter):
     agency = Agency.JUSTICE_BUREAU
 
     async def _fetch(self, conn: AsyncConnection, id_number: IdNumber) -> AgencyRecords:
+        return await self._records(conn, sqjz_jzry.c.sfzh.in_(id_number_keys(id_number)))
+
+    async def _fetch_by_keys(self, conn: AsyncConnection, keys: list[str]) -> AgencyRecords:
+        numbers = [int(key) for key in keys if key.isdigit()]
+        return await self._records(conn, sqjz_jzry.c.id.in_(numbers))
+
+    async def _person_page(self, conn: AsyncConnection, after: str, limit: int) -> list[PersonIdentity]:
+        start = int(after) if after.isdigit() else 0
+        page = select(sqjz_jzry).where(sqjz_jzry.c.id > start).order_by(sqjz_jzry.c.id).limit(limit)
+        return [self._person(row) for row in (await conn.execute(page)).mappings()]
+
+    async def _records(self, conn: AsyncConnection, which: ColumnElement[bool]) -> AgencyRecords:
         records = AgencyRecords(agency=self.agency)
-        people = await conn.execute(select(sqjz_jzry).where(sqjz_jzry.c.sfzh.in_(id_number_keys(id_number))))
+        people = await conn.execute(select(sqjz_jzry).where(which))
         person_rows = people.mappings().all()
         if not person_rows:
             return records

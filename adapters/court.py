@@ -134,6 +134,11 @@ class CourtAdapter:
             raise
         return self._mapped(operation, lambda: _typed_judgment(result["ajxx"], result["dsr"]))
 
+    async def fetch_records_by_local_keys(self, keys: Sequence[str]) -> AgencyRecords:
+        """The judgments with these case numbers: the court's local key for a party is the case."""
+        found = await asyncio.gather(*(self.judgment_by_case_number(key) for key in keys))
+        return AgencyRecords(agency=Agency.COURT, judgments=[judgment for judgment in found if judgment])
+
     async def judgment_changes(self, after_sequence: int, limit: int = 100) -> list[JudgmentChange]:
         """Judgments changed after ``after_sequence``, in sequence order, at most ``limit``."""
         operation = "listPjbgAfterXh"

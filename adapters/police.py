@@ -8,7 +8,7 @@ before 2000 may be stored under their 15-digit number.
 
 from __future__ import annotations
 
-from sqlalchemy import CHAR, Integer, String, column, select, table
+from sqlalchemy import CHAR, ColumnElement, Integer, String, column, select, table
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -93,8 +93,18 @@ class PoliceAdapter(SqlAdapter):
     agency = Agency.POLICE
 
     async def _fetch(self, conn: AsyncConnection, id_number: IdNumber) -> AgencyRecords:
+        return await self._records(conn, T_RY_JBXX.c.SFZH.in_(id_number_keys(id_number)))
+
+    async def _fetch_by_keys(self, conn: AsyncConnection, keys: list[str]) -> AgencyRecords:
+        return await self._records(conn, T_RY_JBXX.c.RYBH.in_(keys))
+
+    async def _person_page(self, conn: AsyncConnection, after: str, limit: int) -> list[PersonIdentity]:
+        page = select(T_RY_JBXX).where(T_RY_JBXX.c.RYBH > after).order_by(T_RY_JBXX.c.RYBH).limit(limit)
+        return [self._person(row) for row in (await conn.execute(page)).mappings()]
+
+    async def _records(self, conn: AsyncConnection, which: ColumnElement[bool]) -> AgencyRecords:
         records = AgencyRecords(agency=self.agency)
-        people = await conn.execute(select(T_RY_JBXX).where(T_RY_JBXX.c.SFZH.in_(id_number_keys(id_number))))
+        people = await conn.execute(select(T_RY_JBXX).where(which))
         person_rows = people.mappings().all()
         if not person_rows:
             return records

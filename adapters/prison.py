@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import Date, String, column, select, table
+from sqlalchemy import ColumnElement, Date, String, column, select, table
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -73,8 +73,18 @@ class PrisonAdapter(SqlAdapter):
     agency = Agency.PRISON
 
     async def _fetch(self, conn: AsyncConnection, id_number: IdNumber) -> AgencyRecords:
+        return await self._records(conn, zf_jbxx.c.sfzh.in_(id_number_keys(id_number)))
+
+    async def _fetch_by_keys(self, conn: AsyncConnection, keys: list[str]) -> AgencyRecords:
+        return await self._records(conn, zf_jbxx.c.zfbh.in_(keys))
+
+    async def _person_page(self, conn: AsyncConnection, after: str, limit: int) -> list[PersonIdentity]:
+        page = select(zf_jbxx).where(zf_jbxx.c.zfbh > after).order_by(zf_jbxx.c.zfbh).limit(limit)
+        return [self._person(row) for row in (await conn.execute(page)).mappings()]
+
+    async def _records(self, conn: AsyncConnection, which: ColumnElement[bool]) -> AgencyRecords:
         records = AgencyRecords(agency=self.agency)
-        offenders = await conn.execute(select(zf_jbxx).where(zf_jbxx.c.sfzh.in_(id_number_keys(id_number))))
+        offenders = await conn.execute(select(zf_jbxx).where(which))
         offender_rows = offenders.mappings().all()
         if not offender_rows:
             return records

@@ -23,7 +23,7 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from sqlalchemy import text
@@ -38,7 +38,7 @@ from adapters.errors import (
     UpstreamUnavailable,
 )
 from adapters.idnumber import IdNumber, mask_id_number, try_parse_id_number
-from adapters.records import Agency, AgencyRecords
+from adapters.records import Agency, AgencyRecords, PersonIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,33 @@ class SqlAdapter:
 
         return await self.run("fetch_records", work, subject=id_number.value)
 
+    async def fetch_records_by_local_keys(self, keys: Sequence[str]) -> AgencyRecords:
+        """Everything held on the people with these local person keys (from the person index)."""
+
+        async def work(conn: AsyncConnection) -> AgencyRecords:
+            return await self._fetch_by_keys(conn, list(keys))
+
+        return await self.run("fetch_records_by_local_keys", work)
+
+    async def person_changes(self, after: str, limit: int = 500) -> list[PersonIdentity]:
+        """People whose local key sorts after ``after`` (``""`` from the start), in key order.
+
+        The legacy person tables have no change column, so a poller walks them by key and
+        starts again from the beginning once it reaches the end.
+        """
+
+        async def work(conn: AsyncConnection) -> list[PersonIdentity]:
+            return await self._person_page(conn, after, limit)
+
+        return await self.run("person_changes", work)
+
     async def _fetch(self, conn: AsyncConnection, id_number: IdNumber) -> AgencyRecords:
+        raise NotImplementedError
+
+    async def _fetch_by_keys(self, conn: AsyncConnection, keys: list[str]) -> AgencyRecords:
+        raise NotImplementedError
+
+    async def _person_page(self, conn: AsyncConnection, after: str, limit: int) -> list[PersonIdentity]:
         raise NotImplementedError
 
     async def run(

@@ -6,8 +6,10 @@ Both run the same SQL through SQLAlchemy Core.
 
 from __future__ import annotations
 
+# Imported for their side effect: they register their tables on the shared metadata.
+from hub.store import audit_tables as audit_tables
+from hub.store import identity_tables as identity_tables
 from hub.store.engine import DEFAULT_URL, Store, create_engine, create_store, dialect_insert, utcnow
-from hub.store import audit_tables as audit_tables  # registers the audit tables on the shared metadata
 from hub.store.migrate import current_revision, migrate
 from hub.store.tables import (
     NoticeStatus,

@@ -1,0 +1,179 @@
+"""Click commands of the person index: ``relink`` and ``people``, and the identity part of ``poll``.
+
+``hub.cli`` registers ``COMMANDS``. ``poll_identity`` is what ``hub poll <agency>`` runs
+for the index; the ``poll`` command of ``hub.notices.commands`` calls it for each agency
+(for ``court`` after the notice poll). Long runs print their progress on stderr and can
+be stopped with Ctrl-C and run again: they resume after the last committed page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+from pydantic import ValidationError
+
+from adapters.correction import CorrectionAdapter
+from adapters.court import CourtAdapter
+from adapters.errors import HubError
+from adapters.idnumber import mask_name
+from adapters.police import PoliceAdapter
+from adapters.prison import PrisonAdapter
+from adapters.sql import SqlAdapter
+from hub.identity.feed import FeedReport, feed_judgments, feed_people
+from hub.identity.relink import relink
+from hub.identity.service import IdentityService
+from hub.notices.config import NoticeSettings
+from hub.settings import Settings
+from hub.store import Store, create_store
+
+T = TypeVar("T")
+AGENCIES = ("police", "prison", "correction", "court")
+_SQL: dict[str, tuple[type[SqlAdapter], str]] = {
+    "police": (PoliceAdapter, "police_db_url"),
+    "prison": (PrisonAdapter, "prison_db_url"),
+    "correction": (CorrectionAdapter, "correction_db_url"),
+}
+
+
+def progress(phase: str, done: int, total: int) -> None:
+    """One status line on stderr, rewritten in place."""
+    counted = f"{done}/{total}" if total else str(done)
+    end = "\n" if total and done >= total else ""
+    click.echo(f"\r{phase}: {counted}", nl=False, err=True)
+    if end:
+        click.echo("", err=True)
+
+
+async def poll_identity(store: Store, agency: str, settings: Settings) -> FeedReport:
+    """Feed the person index from ``agency`` (police, prison, correction or court)."""
+    if agency == "court":
+        if not settings.court_url:
+            raise click.ClickException("未配置法院服务地址 HUB_COURT_URL。 / HUB_COURT_URL is not set.")
+        court = CourtAdapter(
+            settings.court_url, wsdl_url=settings.court_wsdl_url, timeout_s=settings.court_timeout_s
+        )
+        try:
+            await court.start()
+            return await feed_judgments(store, court, progress=progress)
+        finally:
+            await court.aclose()
+
+    adapter_class, url_field = _SQL[agency]
+    url = getattr(settings, url_field)
+    if not url:
+        variable = "HUB_" + url_field.upper()
+        raise click.ClickException(f"未配置 {variable}。 / {variable} is not set.")
+    adapter = adapter_class(url, timeout_s=30.0)
+    try:
+        return await feed_people(store, adapter, adapter.agency.value, progress=progress)
+    finally:
+        await adapter.aclose()
+
+
+def feed_message(report: FeedReport) -> str:
+    ending = "已读完全表，下次从头开始" if report.swept else "尚未读完，下次从断点继续"
+    return (
+        f"人员索引：{report.agency} 读取 {report.read} 条，写入 {report.written} 条，{ending}。"
+        f" / person index: {report.read} read from {report.agency}, swept={report.swept}."
+    )
+
+
+@click.command(
+    "poll-identity", help="读取机关人员变更，更新人员索引。 / Feed the person index from an agency."
+)
+@click.argument("agency", type=click.Choice(AGENCIES))
+def poll_identity_command(agency: str) -> None:
+    settings = _settings()
+
+    async def run() -> str:
+        store = create_store(_store_url())
+        try:
+            report = await poll_identity(store, agency, settings)
+        finally:
+            await store.aclose()
+        click.echo("", err=True)
+        return feed_message(report)
+
+    click.echo(_run(run))
+
+
+@click.command("relink", help="重新关联全部人员记录，枢纽人员编号保持不变。 / Relink the whole person index.")
+def relink_command() -> None:
+
+    async def run() -> str:
+        store = create_store(_store_url())
+        try:
+            report = await relink(store, progress=progress)
+        finally:
+            await store.aclose()
+        return (
+            f"关联 {report.records} 条记录为 {report.persons} 人；合并 {report.merged}，拆分 {report.split}，"
+            f"待人工确认 {report.possible_matches}，更新 {report.written} 条。"
+            f" / {report.records} records, {report.persons} people,"
+            f" {report.possible_matches} possible matches."
+        )
+
+    click.echo(_run(run))
+
+
+@click.command(
+    "people", help="按姓名和出生日期查找人员（无身份证号时）。 / Search people by name and birth date."
+)
+@click.argument("name")
+@click.option("--birth-date", type=click.DateTime(["%Y-%m-%d"]), default=None, help="出生日期 YYYY-MM-DD")
+@click.option("--limit", type=int, default=10, show_default=True)
+def people_command(name: str, birth_date: dt.datetime | None, limit: int) -> None:
+
+    async def run() -> list[str]:
+        store = create_store(_store_url())
+        try:
+            found = await IdentityService(store).search(
+                name, birth_date.date() if birth_date else None, limit
+            )
+        finally:
+            await store.aclose()
+        return [
+            f"{m.person_id:>8} 置信度 {m.confidence:.3f} 分值 {m.score:.1f} {m.outcome.value:<9} "
+            f"{' / '.join(mask_name(n) for n in m.names)} 一致字段 {','.join(m.agreed) or '-'}"
+            for m in found
+        ]
+
+    lines = _run(run)
+    click.echo("\n".join(lines) if lines else "未找到。 / No candidates.")
+
+
+COMMANDS: tuple[click.Command, ...] = (poll_identity_command, relink_command, people_command)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise click.ClickException(
+            f"配置无效，请检查环境变量。 / Invalid settings: {exc.error_count()} errors"
+        ) from exc
+
+
+def _store_url() -> str:
+    # HUB_STORE_URL is read by the notice settings until the two settings objects are merged.
+    try:
+        return NoticeSettings().store_url
+    except ValidationError as exc:
+        raise click.ClickException(
+            f"配置无效，请检查环境变量。 / Invalid settings: {exc.error_count()} errors"
+        ) from exc
+
+
+def _run(work: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(work())  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        click.echo("\n已中断；再次运行将从断点继续。 / Interrupted; run again to resume.", err=True)
+        sys.exit(130)
+    except HubError as exc:
+        raise click.ClickException(f"{exc.render('zh')} / {exc.render('en')}") from exc

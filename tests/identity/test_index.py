@@ -1,0 +1,174 @@
+"""The person index in the hub's store: stable IDs, relinks, decisions, aliases and search."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from adapters.errors import IdentityConflict, InvalidIdentityArgument
+from adapters.idnumber import parse_id_number
+from hub.identity.linkage import Outcome
+from hub.identity.relink import relink
+from hub.identity.service import IdentityService
+from hub.store import Store
+from hub.store.identity_tables import identity_events, identity_records
+from tests.identity.support import ASU, OTHER, entry, put
+
+
+async def persons(store: Store) -> dict[str, int]:
+    async with store.engine.connect() as conn:
+        rows = await conn.execute(select(identity_records.c.local_key, identity_records.c.person_id))
+        return {key: person for key, person in rows}
+
+
+async def row_id(store: Store, key: str) -> int:
+    async with store.engine.connect() as conn:
+        found = await conn.scalar(select(identity_records.c.id).where(identity_records.c.local_key == key))
+    assert found is not None
+    return int(found)
+
+
+async def event_kinds(store: Store) -> list[str]:
+    async with store.engine.connect() as conn:
+        return [kind for (kind,) in await conn.execute(select(identity_events.c.kind))]
+
+
+async def test_ingest_joins_same_id_number(store: Store) -> None:
+    await put(store, entry("police", "R1", "阿苏拉哈", number=ASU))
+    await put(store, entry("prison", "ZF1", "阿苏·拉哈", number=ASU[:6] + ASU[8:17]))
+
+    found = await persons(store)
+
+    assert found["R1"] == found["ZF1"]
+
+
+async def test_relink_joins_and_keeps_ids(store: Store) -> None:
+    await put(store, entry("police", "R1", "吉克阿依", number=ASU), entry("court", "C1", "吉克·阿依"))
+    before = await persons(store)
+
+    first = await relink(store)
+    after = await persons(store)
+    second = await relink(store)
+
+    assert after["C1"] == after["R1"] == before["R1"]
+    assert first.merged == 1 and "merged" in await event_kinds(store)
+    assert second.written == 0 and await persons(store) == after
+
+
+async def test_reingest_keeps_person_ids(store: Store) -> None:
+    records = (entry("police", "R1", "吉克阿依", number=ASU), entry("court", "C1", "吉克·阿依"))
+    await put(store, *records)
+    await relink(store)
+    linked = await persons(store)
+
+    await put(store, *records)
+    await relink(store)
+
+    assert await persons(store) == linked
+
+
+async def test_possible_match_shows_agreed_fields(store: Store) -> None:
+    await put(store, entry("police", "R1", "阿苏拉哈", number=ASU), entry("prison", "ZF9", "苏文华"))
+    await relink(store)
+
+    matches = await IdentityService(store).possible_matches()
+
+    assert len(matches) == 1
+    assert set(matches[0].agreed) == {"birth_date", "sex", "county"}
+    assert matches[0].score > 0
+    found = await persons(store)
+    assert found["R1"] != found["ZF9"]
+
+
+async def test_confirmation_survives_relink(store: Store) -> None:
+    await put(store, entry("police", "R1", "阿苏拉哈", number=ASU), entry("prison", "ZF9", "苏文华"))
+    await relink(store)
+    service = IdentityService(store)
+
+    view = await service.decide(
+        await row_id(store, "R1"), await row_id(store, "ZF9"), confirmed=True, operator="op1", reason="核实"
+    )
+    await relink(store)
+    found = await persons(store)
+    by_alias = await service.search("苏文华")
+
+    assert view is not None and {"阿苏拉哈", "苏文华"} <= set(view.names)
+    assert found["R1"] == found["ZF9"]
+    assert [m.person_id for m in by_alias] == [found["R1"]]
+    assert await service.possible_matches() == []
+
+
+async def test_rejection_survives_relink(store: Store) -> None:
+    await put(store, entry("police", "R1", "吉克阿依", number=ASU), entry("court", "C1", "吉克·阿依"))
+    await relink(store)
+    service = IdentityService(store)
+
+    await service.decide(
+        await row_id(store, "R1"),
+        await row_id(store, "C1"),
+        confirmed=False,
+        operator="op1",
+        reason="不是同一人",
+    )
+    split = await persons(store)
+    await relink(store)
+    relinked = await persons(store)
+
+    assert split["R1"] != split["C1"]
+    assert relinked == split
+    assert {"split", "rejected"} <= set(await event_kinds(store))
+
+
+async def test_confirm_distinct_numbers_raises(store: Store) -> None:
+    await put(
+        store, entry("police", "R1", "阿苏拉哈", number=ASU), entry("police", "R2", "阿苏拉哈", number=OTHER)
+    )
+
+    with pytest.raises(IdentityConflict):
+        await IdentityService(store).decide(
+            await row_id(store, "R1"), await row_id(store, "R2"), confirmed=True, operator="op1", reason="x"
+        )
+
+
+async def test_search_returns_confidence(store: Store) -> None:
+    await put(
+        store,
+        entry("police", "R1", "曲比阿果", number=ASU),
+        entry("police", "R2", "王志强", number=OTHER, birth="1985-03-07"),
+    )
+
+    found = await IdentityService(store).search("確比·阿果", dt.date(1985, 3, 7))
+
+    assert found[0].outcome is not Outcome.NON_MATCH
+    assert 0.5 < found[0].confidence <= 1
+    assert "阿苏" not in found[0].names
+    assert [r.entry.local_key for r in found[0].records] == ["R1"]
+    assert all(m.outcome is not Outcome.NON_MATCH for m in found)
+
+
+async def test_search_finds_a_transposed_birth_date(store: Store) -> None:
+    await put(store, entry("police", "R1", "沙马伍各", number=ASU))
+
+    found = await IdentityService(store).search("沙马伍各", dt.date(1985, 7, 3))
+
+    assert len(found) == 1
+
+
+async def test_search_without_name_raises(store: Store) -> None:
+    with pytest.raises(InvalidIdentityArgument):
+        await IdentityService(store).search(" · ")
+
+
+async def test_person_of_lists_linked_records(store: Store) -> None:
+    await put(store, entry("police", "R1", "吉克阿依", number=ASU), entry("court", "C1", "吉克·阿依"))
+    await relink(store)
+
+    view = await IdentityService(store).person_of(parse_id_number(ASU))
+
+    assert view is not None
+    assert sorted((r.entry.local_key, r.link_method) for r in view.records) == [
+        ("C1", "probabilistic"),
+        ("R1", "id_number"),
+    ]
