@@ -7,8 +7,14 @@ It lives under ``adapters/`` because imports point one way (``hub`` → ``schema
     ├── InvalidInput               a caller sent a value the hub cannot accept
     │   ├── InvalidIdNumber        resident ID number fails GB 11643-1999 (``part`` says where)
     │   ├── InvalidCaseNumber      court case number matches no known format
-    │   └── InvalidNoticeArgument  a notice filter, cursor, page size, period or date is unusable
+    │   ├── InvalidNoticeArgument  a notice filter, cursor, page size, period or date is unusable
+    │   ├── InvalidIdentityArgument a person search or match decision has an unusable value
+    │   └── IdentityConflict       a confirmation would join two different valid ID numbers
     ├── NoticeNotFound             no correction notice has the given id
+    ├── IdentityNotFound           no index record or hub person has the given id
+    ├── Unauthenticated            no bearer token, or one the hub cannot accept
+    ├── Forbidden                  no role of the caller may run the operation here
+    ├── RateLimited                the caller spent their quota of an operation
     └── UpstreamError              an agency's legacy system failed (``agency``, ``operation``)
         ├── UpstreamTimeout        no answer within the agency's timeout
         ├── UpstreamUnavailable    connection refused, reset or unresolvable
@@ -109,6 +115,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "purpose.role": (
         "角色 {roles} 不能以“{purpose}”为目的查询。",
         "Roles {roles} may not query for purpose '{purpose}'.",
+    ),
+    "rate.limited": (
+        "“{operation}”查询过于频繁：每{window_zh}最多 {limit} 次，请约 {retry_after_s} 秒后再试。",
+        "Too many '{operation}' requests: at most {limit} per {window}; "
+        "try again in about {retry_after_s} s.",
+    ),
+    "identity.record_not_found": (
+        "人员索引中没有编号为 {value} 的记录，请刷新可能匹配列表后重试。",
+        "The person index has no record {value}; reload the possible matches and try again.",
+    ),
+    "identity.person_not_found": (
+        "枢纽人员编号 {value} 不存在。",
+        "Hub person {value} does not exist.",
+    ),
+    "identity.distinct_id_numbers": (
+        "两条记录属于身份证号不同的两个人，不能确认为同一人（{first} / {second}）。",
+        "The two records belong to people with different ID numbers ({first} / {second}); "
+        "they cannot be confirmed as one.",
+    ),
+    "identity.search_name": (
+        "请输入姓名（彝族名、汉名均可），至少一个汉字。",
+        "Give a name (Yi or Han) of at least one character.",
+    ),
+    "identity.limit": (
+        "返回条数 {value} 无效：应在 1 到 {maximum} 之间。",
+        "Limit {value} is invalid: expected 1 to {maximum}.",
     ),
     "upstream.timeout": (
         "{agency_zh}系统在 {timeout_s} 秒内未响应（{operation}）。",
@@ -288,6 +320,61 @@ class Forbidden(HubError):
         agency = str(params.get("agency", ""))
         params.setdefault("agency_zh", AGENCY_NAMES_ZH.get(agency, agency))
         super().__init__(key, operation=operation, **params)
+
+
+class RateLimited(HubError):
+    """Raised when a caller passed their quota of ``operation`` in the current ``window``.
+
+    ``window`` is ``minute`` or ``day``; ``retry_after_s`` is whole seconds until it resets.
+    """
+
+    code = "RATE_LIMITED"
+    default_key = "rate.limited"
+
+    def __init__(self, *, operation: str, window: str, limit: int, retry_after_s: int) -> None:
+        self.operation = operation
+        self.window = window
+        self.retry_after_s = retry_after_s
+        window_zh = {"minute": "分钟", "day": "天"}.get(window, window)
+        super().__init__(
+            None,
+            operation=operation,
+            window=window,
+            window_zh=window_zh,
+            limit=limit,
+            retry_after_s=retry_after_s,
+        )
+
+
+class InvalidIdentityArgument(InvalidInput):
+    """Raised when a person search or a match decision names an unusable value.
+
+    ``argument`` names it (``name``, ``limit``, ``recordA``); the key names the problem.
+    """
+
+    def __init__(self, key: str, /, *, argument: str, **params: Any) -> None:
+        self.argument = argument
+        super().__init__(key, argument=argument, **params)
+
+
+class IdentityConflict(InvalidInput):
+    """Raised when an operator confirms two records whose people hold different valid ID numbers."""
+
+    code = "IDENTITY_CONFLICT"
+    default_key = "identity.distinct_id_numbers"
+
+    def __init__(self, *, first: str, second: str) -> None:
+        super().__init__(None, first=first, second=second)
+
+
+class IdentityNotFound(HubError):
+    """Raised when no index record or hub person has the id a caller gave (``value``)."""
+
+    code = "NOT_FOUND"
+
+    def __init__(self, key: str, /, *, value: str) -> None:
+        self.value = value
+        super().__init__(key, value=value)
 
 
 class UpstreamError(HubError):

@@ -1,6 +1,7 @@
 """The one place that wires adapters, services, schema and HTTP into a Starlette app.
 
-Routes: ``/graphql`` (POST executes; GET serves GraphiQL in development only),
+Routes: ``/graphql`` (POST executes with a bearer token, see ``hub.auth_middleware``; GET
+serves GraphiQL in development only),
 ``/healthz`` (the process runs) and ``/readyz`` (every agency adapter is up). A WebSocket
 on ``/graphql`` carries subscriptions over graphql-transport-ws.
 
@@ -14,60 +15,31 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
 from adapters.contract import RecordAdapter
+from hub.auth_middleware import HubGraphQL
 from hub.calendar import HolidayCalendar
-from hub.language import preferred_language
+from hub.context import AuditDesk, Services
 from hub.limits import BodySizeLimitMiddleware
 from hub.logging import RequestLogMiddleware
+from hub.lookups import LookupService
 from hub.notices.config import NoticeSettings
 from hub.notices.views import NoticeService
 from hub.pubsub import make_pubsub
+from hub.rate_limit import make_rate_limiter
 from hub.readiness import AdapterSupervisor
 from hub.records import PriorRecordService
+from hub.security_setup import audit_log, quotas, subject_key, token_verifier
 from hub.settings import Settings
 from hub.store import create_store, migrate
-from schema import PartialError, build_schema
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class RequestContext:
-    """``info.context`` for one GraphQL request; meets ``schema.HubContext``."""
-
-    records: PriorRecordService
-    notices: NoticeService
-    language: str
-    # NOTE: no authenticated officer is known yet; acknowledgements are logged without one.
-    officer: str | None = None
-    partial_errors: list[PartialError] = field(default_factory=list)
-
-
-class HubGraphQL(GraphQL[RequestContext, None]):
-    def __init__(self, service: PriorRecordService, notices: NoticeService, *, production: bool) -> None:
-        super().__init__(
-            build_schema(production=production),
-            graphql_ide=None if production else "graphiql",
-            allow_queries_via_get=False,
-        )
-        self.service = service
-        self.notices = notices
-
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> RequestContext:
-        language = preferred_language(request.headers.get("accept-language"))
-        return RequestContext(records=self.service, notices=self.notices, language=language)
 
 
 def create_app(
@@ -82,11 +54,20 @@ def create_app(
     if adapters is None:
         adapters = build_adapters(settings)
 
+    verifier = token_verifier(settings)
+    subject = subject_key(settings)
+    audit = audit_log(notice_settings.audit_signing_key_file, notice_settings.audit_checkpoint_every)
+    limiter = make_rate_limiter(notice_settings.redis_url, quotas(settings))
+
     service = PriorRecordService(adapters, settings.timeouts())
     supervisor = AdapterSupervisor(adapters)
     store = create_store(notice_settings.store_url)
     pubsub = make_pubsub(notice_settings.redis_url)
-    notices = NoticeService(store, _calendar(notice_settings), notice_settings.deadline_rules(), pubsub)
+    notices = NoticeService(
+        store, _calendar(notice_settings), notice_settings.deadline_rules(), pubsub, audit=audit
+    )
+    lookups = LookupService(service, store, audit, limiter, subject_key=subject)
+    services = Services(lookups, notices, AuditDesk(store, subject))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -95,6 +76,7 @@ def create_app(
         supervisor.begin()
         yield
         await notices.aclose()
+        await limiter.aclose()
         await pubsub.aclose()
         await store.aclose()
         await service.aclose()
@@ -113,7 +95,7 @@ def create_app(
         return JSONResponse(body, status_code=200 if ready else 503)
 
     # A Route, not a Mount, because Mount redirects POST /graphql to /graphql/ with a 307.
-    graphql = HubGraphQL(service, notices, production=settings.production)
+    graphql = HubGraphQL(services, verifier, limiter, production=settings.production)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
@@ -126,6 +108,7 @@ def create_app(
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.notices = notices
+    app.state.services = services
     return app
 
 

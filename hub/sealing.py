@@ -18,10 +18,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from adapters.records import Judgment, PenaltyType, Sentence
+from adapters.records import Agency, CorrectionRecord, CustodyRecord, Judgment, PenaltyType, Sentence
 from hub.auth import Principal
 from hub.purpose import StatedPurpose
-from hub.records import LookupResult
+from hub.records import FetchStatus, LookupResult
 
 # CPL art. 286: "五年有期徒刑以下" — in Chinese statutes 以下 includes the number itself.
 SEALING_TERM_LIMIT_MONTHS = 60
@@ -147,8 +147,7 @@ def seal_status(
         return SealDecision(False, SealReason.UNSEALED_COMBINED_TERM, True, lifting.case_number.raw)
 
     reason = SealReason.JUVENILE if juvenile else SealReason.AGE_UNCERTAIN
-    allowed = purpose is not None and purpose.sealed_access and purpose.role in principal.roles
-    return SealDecision(True, reason, allowed)
+    return SealDecision(True, reason, may_see_sealed(purpose, principal))
 
 
 def filter_records(
@@ -196,18 +195,37 @@ def filter_lookup(
     hidden = {
         judgment.case_number.canonical for judgment in result.criminal_records if id(judgment) not in shown
     }
-    if not hidden:
+    unchecked = not _court_answered(result) and not may_see_sealed(purpose, principal)
+    if not hidden and not unchecked:
         return FilteredLookup(replace(result, criminal_records=filtered.judgments), filtered)
 
     info = result.case_information
-    custody = tuple(c for c in info.custody if c.case_number is None or c.case_number.canonical not in hidden)
-    corrections = tuple(
-        c for c in info.corrections if c.case_number is None or c.case_number.canonical not in hidden
-    )
+    if unchecked:
+        # Without the court's judgments the hub cannot tell which custody or correction
+        # belongs to a sealed juvenile conviction, so it shows none to a caller who may
+        # not see sealed records. The court's source entry already reports the failure.
+        custody: tuple[CustodyRecord, ...] = ()
+        corrections: tuple[CorrectionRecord, ...] = ()
+    else:
+        custody = tuple(
+            c for c in info.custody if c.case_number is None or c.case_number.canonical not in hidden
+        )
+        corrections = tuple(
+            c for c in info.corrections if c.case_number is None or c.case_number.canonical not in hidden
+        )
     kept_info = replace(info, custody=custody, corrections=corrections)
     return FilteredLookup(
         replace(result, criminal_records=filtered.judgments, case_information=kept_info), filtered
     )
+
+
+def may_see_sealed(purpose: StatedPurpose | None, principal: Principal) -> bool:
+    """Tell whether the stated purpose opens sealed records to this principal."""
+    return purpose is not None and purpose.sealed_access and purpose.role in principal.roles
+
+
+def _court_answered(result: LookupResult) -> bool:
+    return any(source.agency is Agency.COURT and source.status is FetchStatus.OK for source in result.sources)
 
 
 def _juvenile_at_offence(judgment: Judgment, birth_date: dt.date | None) -> bool | None:

@@ -6,6 +6,7 @@ hub reads the environment.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -63,6 +64,53 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(
         default=1_048_576, gt=0, description="HUB_MAX_BODY_BYTES: largest request body accepted, in bytes"
+    )
+
+    # Authentication: a JWKS file or URL in production; the demo's local key otherwise.
+    auth_jwks_file: Path | None = Field(
+        default=None, description="HUB_AUTH_JWKS_FILE: JWKS document with the identity provider's public keys"
+    )
+    auth_jwks_url: str | None = Field(
+        default=None, description="HUB_AUTH_JWKS_URL: JWKS URL, fetched once at start-up; the file wins"
+    )
+    auth_key_file: Path = Field(
+        default=Path("var/auth/signing-key.pem"),
+        description="HUB_AUTH_KEY_FILE: demo signing key (PEM), used without a JWKS; refused in production",
+    )
+    auth_algorithms: tuple[str, ...] = Field(
+        default=("EdDSA", "ES256"),
+        description='HUB_AUTH_ALGORITHMS: JSON list of accepted JWT algorithms, e.g. ["ES256"]',
+    )
+    auth_issuer: str | None = Field(default=None, description="HUB_AUTH_ISSUER: required `iss` claim, if set")
+    auth_audience: str | None = Field(
+        default=None, description="HUB_AUTH_AUDIENCE: required `aud` claim, if set"
+    )
+    auth_leeway_s: float = Field(
+        default=30.0, ge=0, le=300, description="HUB_AUTH_LEEWAY_S: clock skew allowed on exp/iat, seconds"
+    )
+
+    audit_subject_key: str | None = Field(
+        default=None,
+        repr=False,
+        description=(
+            "HUB_AUDIT_SUBJECT_KEY: secret (16+ bytes) keying the hash of ID numbers in the audit log; "
+            "required in production, generated under var/audit/ in development"
+        ),
+    )
+    audit_subject_key_file: Path = Field(
+        default=Path("var/audit/subject-key"),
+        description="HUB_AUDIT_SUBJECT_KEY_FILE: where development keeps its generated subject key",
+    )
+
+    # Quotas per user; HUB_REDIS_URL shares them across replicas.
+    rate_prior_records_per_minute: int = Field(
+        default=30, ge=1, description="HUB_RATE_PRIOR_RECORDS_PER_MINUTE: priorRecords lookups per user"
+    )
+    rate_prior_records_per_day: int = Field(
+        default=500, ge=1, description="HUB_RATE_PRIOR_RECORDS_PER_DAY: priorRecords lookups per user per day"
+    )
+    rate_requests_per_minute: int = Field(
+        default=600, ge=1, description="HUB_RATE_REQUESTS_PER_MINUTE: GraphQL requests per user and minute"
     )
 
     @property

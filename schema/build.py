@@ -11,8 +11,9 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.config import StrawberryConfig
 
-from schema.errors import HubErrors, HubSchema
+from schema.errors import HubErrors, HubSchema, ProductionHubErrors
 from schema.notices import Mutation, Subscription
 from schema.query import Query
 
@@ -22,17 +23,22 @@ MAX_ALIASES = 30
 
 
 def build_schema(*, production: bool) -> HubSchema:
-    """Build the schema; production adds query limits and turns introspection off.
+    """Build the schema with query limits; production also hides introspection and field hints.
 
-    Limits come as factories because strawberry deprecates extension instances.
+    Development keeps the same limits, so a query that works there works in production; its
+    introspection stays on for GraphiQL. Limits come as factories because strawberry
+    deprecates extension instances.
     """
-    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [HubErrors]
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        ProductionHubErrors if production else HubErrors,
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+    ]
     if production:
         # The depth limiter skips introspection fields, so introspection goes off with it.
-        extensions += [
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            DisableIntrospection,
-        ]
-    return HubSchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+        extensions.append(DisableIntrospection)
+    config = StrawberryConfig(disable_field_suggestions=production)
+    return HubSchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, config=config
+    )

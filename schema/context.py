@@ -69,9 +69,36 @@ class PriorRecordsView(Protocol):
 
 
 class PriorRecordLookup(Protocol):
-    """Service behind ``priorRecords``. A failing agency must show up in ``sources``, not as an exception."""
+    """Service behind ``priorRecords``, bound to the caller: it checks the policy and the stated
+    purpose, hides sealed records the purpose does not open, and audits the lookup.
 
-    async def lookup(self, id_number: IdNumber) -> PriorRecordsView: ...
+    A failing agency must show up in ``sources``, not as an exception.
+    """
+
+    async def lookup(
+        self, id_number: IdNumber, purpose: str, case_number: str | None, legal_basis: str | None
+    ) -> PriorRecordsView: ...
+
+
+class Access(Protocol):
+    """The caller's rights under the hub's deny-by-default policy.
+
+    ``county`` is the county the data belongs to, or several (any grants); None means data of
+    no county or of every county. Operation names are the schema's field names.
+    """
+
+    @property
+    def user_id(self) -> str: ...
+
+    def authorize(self, operation: str, county: str | Sequence[str] | None = None) -> None:
+        """Raise ``Forbidden`` unless the caller may run ``operation`` for ``county``."""
+        ...
+
+    def allows(self, operation: str, county: str | Sequence[str] | None = None) -> bool: ...
+
+    def jurisdiction(self, operation: str) -> str | None:
+        """None when the caller's grant spans the prefecture, else their county; ``Forbidden`` if none."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +169,10 @@ class NoticeRecord(Protocol):
     def created_at(self) -> dt.datetime: ...
     @property
     def updated_at(self) -> dt.datetime: ...
+    @property
+    def counties(self) -> Sequence[str]:
+        """Counties the notice belongs to (receiving bureau, place of execution, issuing court)."""
+        ...
 
 
 class NoticePageView(Protocol):
@@ -192,15 +223,98 @@ class NoticeDesk(Protocol):
 
     async def get_notice(self, notice_id: int) -> NoticeRecord: ...
 
-    async def acknowledge_receipt(
-        self, notice_id: int, received_on: dt.date | None, officer: str | None
-    ) -> NoticeRecord: ...
+    async def acknowledge_receipt(self, notice_id: int, received_on: dt.date | None) -> NoticeRecord:
+        """Mark received on behalf of the request's caller, auditing the change."""
+        ...
 
     async def indicators(
         self, period_start: dt.date, period_end: dt.date, county_code: str | None
     ) -> NoticeIndicatorsView: ...
 
     def changes(self, county_code: str | None) -> AsyncIterator[NoticeRecord]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Criteria of ``auditEntries``; None leaves one out. Times are aware; ``until`` is exclusive."""
+
+    actor_id: str | None = None
+    unit_agency: str | None = None
+    unit_county: str | None = None
+    kind: str | None = None
+    operation: str | None = None
+    purpose: str | None = None
+    case_number: str | None = None
+    subject_id_number: IdNumber | None = None
+    notice_id: int | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+class ReturnedRecordView(Protocol):
+    @property
+    def agency(self) -> str: ...
+    @property
+    def local_reference(self) -> str: ...
+    @property
+    def sealed(self) -> bool: ...
+
+
+class AuditEntryView(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def operation(self) -> str: ...
+    @property
+    def recorded_at(self) -> dt.datetime: ...
+    @property
+    def actor_id(self) -> str: ...
+    @property
+    def unit_agency(self) -> str: ...
+    @property
+    def unit_county(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def purpose(self) -> str | None: ...
+    @property
+    def legal_basis(self) -> str | None: ...
+    @property
+    def case_number(self) -> str | None: ...
+    @property
+    def subject_hash(self) -> str | None: ...
+    @property
+    def agencies_answered(self) -> Sequence[str]: ...
+    @property
+    def returned(self) -> Sequence[ReturnedRecordView]: ...
+    @property
+    def notice_id(self) -> int | None: ...
+    @property
+    def notice_from(self) -> str | None: ...
+    @property
+    def notice_to(self) -> str | None: ...
+
+
+class AuditRecordView(Protocol):
+    """One audit entry as ``hub.audit_read`` returns it: ``sequence``, ``entry_hash``, ``entry``."""
+
+    @property
+    def sequence(self) -> int: ...
+    @property
+    def entry_hash(self) -> str: ...
+    @property
+    def entry(self) -> AuditEntryView: ...
+
+
+class AuditPageView(Protocol):
+    @property
+    def records(self) -> Sequence[AuditRecordView]: ...
+    @property
+    def next_before(self) -> int | None: ...
+
+
+class AuditDesk(Protocol):
+    async def entries(self, filter: AuditFilter, before: int | None, first: int) -> AuditPageView: ...
 
 
 class HubContext(Protocol):
@@ -215,7 +329,9 @@ class HubContext(Protocol):
     @property
     def notices(self) -> NoticeDesk: ...
     @property
-    def officer(self) -> str | None: ...
+    def access(self) -> Access: ...
+    @property
+    def audit(self) -> AuditDesk: ...
     @property
     def language(self) -> str: ...
     @property

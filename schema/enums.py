@@ -42,6 +42,26 @@ class SourceStatus(Enum):
     ERROR = "error"
 
 
+@strawberry.enum(
+    description=(
+        "查询目的 / purpose of use a lookup states: CASE_HANDLING 侦查办案 (CPL arts. 52, 115), "
+        "PROSECUTION_REVIEW 审查起诉 (arts. 171, 176), TRIAL 审判 (part III), EXECUTION_OF_SENTENCE "
+        "收监执行 (art. 264), PRE_SENTENCE_INVESTIGATION 调查评估 (CC Law art. 18), "
+        "CORRECTION_SUPERVISION 矫正监管 (arts. 17, 23), AUDIT 审计, OPERATIONS 运维"
+    )
+)
+class Purpose(Enum):
+    # Values are hub.purpose.Purpose's; a test keeps the two equal.
+    CASE_HANDLING = "case_handling"
+    PROSECUTION_REVIEW = "prosecution_review"
+    TRIAL = "trial"
+    EXECUTION_OF_SENTENCE = "execution_of_sentence"
+    PRE_SENTENCE_INVESTIGATION = "pre_sentence_investigation"
+    CORRECTION_SUPERVISION = "correction_supervision"
+    AUDIT = "audit"
+    OPERATIONS = "operations"
+
+
 __all__ = [
     "Agency",
     "CoerciveMeasureType",
@@ -50,6 +70,7 @@ __all__ = [
     "CustodyEventType",
     "PenaltyType",
     "PoliceCaseStatus",
+    "Purpose",
     "ReportingStatus",
     "SourceStatus",
     "Verdict",

@@ -25,7 +25,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
-from adapters.errors import HubError, InvalidIdNumber, UpstreamError
+from adapters.errors import HubError, InvalidIdNumber, PurposeRequired, RateLimited, UpstreamError
 from schema.context import PartialError
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ def log_error(error: GraphQLError) -> None:
 class HubErrors(SchemaExtension):
     """Add partial errors, localise hub errors and mask everything unexpected."""
 
+    hide_suggestions = False
+
     def on_execute(self) -> Iterator[None]:
         yield
 
@@ -85,10 +87,24 @@ class HubErrors(SchemaExtension):
         if result is None or not result.errors:
             return
         language = _language(self.execution_context.context)
-        result.errors = [client_error(error, language) for error in result.errors]
+        result.errors = [client_error(error, language, self.hide_suggestions) for error in result.errors]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # Subscription events skip on_operation: each one is localised and masked here.
+        errors = getattr(result, "errors", None)
+        if errors:
+            language = _language(self.execution_context.context)
+            result.errors = [client_error(error, language, self.hide_suggestions) for error in errors]
+        yield
 
 
-def client_error(error: GraphQLError, language: str) -> GraphQLError:
+class ProductionHubErrors(HubErrors):
+    """``HubErrors`` that also drops graphql-core's "Did you mean" hints, which reveal the schema."""
+
+    hide_suggestions = True
+
+
+def client_error(error: GraphQLError, language: str, hide_suggestions: bool = False) -> GraphQLError:
     """Return the error as a client may see it, in ``language`` (``zh`` or ``en``)."""
     original = error.original_error
     if isinstance(original, HubError):
@@ -99,7 +115,14 @@ def client_error(error: GraphQLError, language: str) -> GraphQLError:
     if error.extensions and "code" in error.extensions:
         return error
     code = PARSE_CODE if isinstance(error, GraphQLSyntaxError) else VALIDATION_CODE
-    return _rebuilt(error, error.message, {**(error.extensions or {}), "code": code})
+    message = without_suggestions(error.message) if hide_suggestions else error.message
+    return _rebuilt(error, message, {**(error.extensions or {}), "code": code})
+
+
+def without_suggestions(message: str) -> str:
+    """Cut graphql-core's hint ("Did you mean 'x'?") that follows the diagnosis in a message."""
+    cut = message.find(" Did you mean")
+    return message if cut < 0 else message[:cut]
 
 
 def _rebuilt(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
@@ -119,6 +142,10 @@ def _attributes(error: HubError) -> dict[str, str]:
         return {"part": error.part}
     if isinstance(error, UpstreamError):
         return {"agency": error.agency, "operation": error.operation}
+    if isinstance(error, RateLimited):
+        return {"operation": error.operation, "window": error.window, "retryAfterS": str(error.retry_after_s)}
+    if isinstance(error, PurposeRequired):
+        return {"part": error.part}
     return {}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 from enum import Enum
 from typing import Annotated
 
@@ -191,15 +192,25 @@ async def resolve_notices(
     first: Annotated[int, strawberry.argument(description="page size, 1 to 100")] = DEFAULT_PAGE_SIZE,
     after: Annotated[str | None, strawberry.argument(description="nextCursor of the previous page")] = None,
 ) -> NoticeConnection:
+    access = info.context.access
     criteria = filter.to_filter() if filter else NoticeFilter()
+    own = access.jurisdiction("notices")
+    if criteria.county_code is not None:
+        access.authorize("notices", criteria.county_code)
+    elif own is not None:
+        criteria = replace(criteria, county_code=own)
+
     page = await info.context.notices.list_notices(criteria, first, after)
-    return NoticeConnection(
-        items=[Notice.from_record(record) for record in page.items], next_cursor=page.next_cursor
-    )
+    # The county filter matches the receiving bureau; each notice is checked again as a node.
+    items = [record for record in page.items if access.allows("notice", record.counties)]
+    notices = [Notice.from_record(record) for record in items]
+    return NoticeConnection(items=notices, next_cursor=page.next_cursor)
 
 
 async def resolve_notice(info: Info[HubContext, None], id: strawberry.ID) -> Notice | None:
-    return Notice.from_record(await info.context.notices.get_notice(parse_notice_id(id)))
+    record = await info.context.notices.get_notice(parse_notice_id(id))
+    info.context.access.authorize("notice", record.counties)
+    return Notice.from_record(record)
 
 
 async def resolve_indicators(
@@ -208,7 +219,10 @@ async def resolve_indicators(
     period_end: Annotated[dt.date, strawberry.argument(description="last effective date, inclusive")],
     county_code: Annotated[str | None, strawberry.argument(description=COUNTY_HELP)] = None,
 ) -> NoticeIndicators:
-    view = await info.context.notices.indicators(period_start, period_end, county_code)
+    access = info.context.access
+    county = county_code or access.jurisdiction("indicators")
+    access.authorize("indicators", county)
+    view = await info.context.notices.indicators(period_start, period_end, county)
     return NoticeIndicators.from_view(view)
 
 
@@ -217,7 +231,8 @@ async def resolve_acknowledge_receipt(
 ) -> Notice:
     context = info.context
     parsed = parse_notice_id(notice_id)
-    record = await context.notices.acknowledge_receipt(parsed, received_on, context.officer)
+    context.access.authorize("acknowledgeReceipt", (await context.notices.get_notice(parsed)).counties)
+    record = await context.notices.acknowledge_receipt(parsed, received_on)
     return Notice.from_record(record)
 
 
@@ -225,8 +240,13 @@ async def resolve_notice_changed(
     info: Info[HubContext, None],
     county_code: Annotated[str | None, strawberry.argument(description=COUNTY_HELP)] = None,
 ) -> AsyncGenerator[Notice, None]:
-    async for record in info.context.notices.changes(county_code):
-        yield Notice.from_record(record)
+    access = info.context.access
+    county = county_code or access.jurisdiction("noticeChanged")
+    access.authorize("noticeChanged", county)
+    async for record in info.context.notices.changes(county):
+        # Checked per event: a notice can move county when an officer repairs it.
+        if access.allows("noticeChanged", record.counties):
+            yield Notice.from_record(record)
 
 
 @strawberry.type

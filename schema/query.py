@@ -14,8 +14,9 @@ import strawberry
 from strawberry.types import Info
 
 from adapters.idnumber import parse_id_number
+from schema.audit import AuditEntryConnection, resolve_audit_entries
 from schema.context import CaseInformationView, HubContext, PartialError, PriorRecordsView, SourceOutcome
-from schema.enums import Agency, SourceStatus
+from schema.enums import Agency, Purpose, SourceStatus
 from schema.notices import (
     Notice,
     NoticeConnection,
@@ -35,6 +36,8 @@ from schema.types import (
     PoliceCase,
 )
 
+CASE_NUMBER_HELP = "案号或案件编号；办案、审查起诉、审判等目的必填 / case number; required by case purposes"
+LEGAL_BASIS_HELP = "法律依据；不填时按查询目的取默认条文 / legal basis; defaults by purpose"
 ID_NUMBER_HELP = "公民身份号码，18 位或旧 15 位 / resident ID number, 18 characters or legacy 15 digits"
 
 
@@ -111,10 +114,14 @@ class PriorRecords:
 async def resolve_prior_records(
     info: Info[HubContext, None],
     id_number: Annotated[str, strawberry.argument(description=ID_NUMBER_HELP)],
+    purpose: Annotated[Purpose, strawberry.argument(description="查询目的 / why the lookup is made")],
+    case_number: Annotated[str | None, strawberry.argument(description=CASE_NUMBER_HELP)] = None,
+    legal_basis: Annotated[str | None, strawberry.argument(description=LEGAL_BASIS_HELP)] = None,
 ) -> PriorRecords | None:
     context = info.context
+    context.access.authorize("priorRecords")
     parsed = parse_id_number(id_number)
-    view = await context.records.lookup(parsed)
+    view = await context.records.lookup(parsed, purpose.value, case_number, legal_basis)
 
     path = tuple(info.path.as_list())
     for outcome in view.sources:
@@ -137,4 +144,8 @@ class Query:
     )
     indicators: NoticeIndicators = strawberry.field(
         resolver=resolve_indicators, description="社区矫正衔接指标 / community-correction indicators"
+    )
+    audit_entries: AuditEntryConnection = strawberry.field(
+        resolver=resolve_audit_entries,
+        description="审计日志，最新在前；仅审计员 / audit log, newest first; auditors only",
     )

@@ -82,5 +82,8 @@ def redis_url() -> str:
 
 @pytest.fixture(autouse=True)
 def hub_store_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point the hub's default store at a per-test file, so no test writes under ./var."""
+    """Point the hub's default store and keys at per-test files, so no test writes under ./var."""
     monkeypatch.setenv("HUB_STORE_URL", f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}")
+    monkeypatch.setenv("HUB_AUTH_KEY_FILE", str(tmp_path / "auth" / "signing-key.pem"))
+    monkeypatch.setenv("HUB_AUDIT_SIGNING_KEY_FILE", str(tmp_path / "audit" / "checkpoint-key.pem"))
+    monkeypatch.setenv("HUB_AUDIT_SUBJECT_KEY_FILE", str(tmp_path / "audit" / "subject-key"))

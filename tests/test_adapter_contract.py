@@ -41,8 +41,10 @@ RECORD_LISTS = (
 def people_with_records(data: Dataset, agency: Agency) -> set[int]:
     """Return the ids of people with records in the agency's stand-in."""
     holders: dict[Agency, Callable[[], set[int]]] = {
-        Agency.POLICE: lambda: {case.person_id for case in data.police_cases}
-        | {detention.person_id for detention in data.administrative_detentions},
+        Agency.POLICE: lambda: (
+            {case.person_id for case in data.police_cases}
+            | {detention.person_id for detention in data.administrative_detentions}
+        ),
         Agency.COURT: lambda: {judgment.person_id for judgment in data.judgments},
         Agency.PRISON: lambda: {stay.person_id for stay in data.prison_stays},
         Agency.JUSTICE_BUREAU: lambda: {correction.person_id for correction in data.corrections},
@@ -85,12 +87,18 @@ def stand_in_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Age
 def make_adapter(agency: Agency, url: str) -> RecordAdapter:
     if agency is Agency.COURT:
         return CourtAdapter(url, timeout_s=5.0)
-    factories = {Agency.POLICE: PoliceAdapter, Agency.PRISON: PrisonAdapter, Agency.JUSTICE_BUREAU: CorrectionAdapter}
+    factories = {
+        Agency.POLICE: PoliceAdapter,
+        Agency.PRISON: PrisonAdapter,
+        Agency.JUSTICE_BUREAU: CorrectionAdapter,
+    }
     return factories[agency](url, timeout_s=3.0)
 
 
 @pytest.fixture(params=AGENCIES, ids=[agency.value for agency in AGENCIES])
-async def adapter(request: pytest.FixtureRequest, stand_in_urls: dict[Agency, str]) -> AsyncIterator[RecordAdapter]:
+async def adapter(
+    request: pytest.FixtureRequest, stand_in_urls: dict[Agency, str]
+) -> AsyncIterator[RecordAdapter]:
     agency: Agency = request.param
     started = make_adapter(agency, stand_in_urls[agency])
     await started.start()
@@ -133,7 +141,7 @@ async def test_every_record_names_source(adapter: RecordAdapter) -> None:
     result = await adapter.fetch_records(parse_id_number(person.id_number))
 
     for record in all_records(result) + list(result.persons):
-        source = getattr(record, "source")
+        source = record.source
         assert source.agency is adapter.agency
         assert source.local_reference.strip()
 
@@ -193,7 +201,7 @@ async def test_records_are_frozen_values(adapter: RecordAdapter) -> None:
     for record in all_records(result):
         assert dataclasses.is_dataclass(record)
         with pytest.raises(dataclasses.FrozenInstanceError):
-            setattr(record, "source", None)
+            record.source = None
 
 
 @pytest.mark.parametrize("agency", AGENCIES, ids=[agency.value for agency in AGENCIES])

@@ -4,6 +4,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,9 +15,13 @@ from adapters.records import Agency
 from hub.app import create_app
 from hub.settings import Settings
 from tests.standins import ID_NUMBER, StandInAdapter, standins
+from tests.tokens import bearer, production_auth
 
 QUERY = {
-    "query": "query($id: String!) { priorRecords(idNumber: $id) { idNumber } }",
+    "query": (
+        "query($id: String!) { priorRecords(idNumber: $id, purpose: TRIAL,"
+        ' caseNumber: "（2026）川3401刑初5号") { idNumber } }'
+    ),
     "variables": {"id": ID_NUMBER},
 }
 
@@ -53,10 +58,12 @@ class ServerThread:
 
 
 @pytest.fixture
-def serve() -> Iterator[ServeApp]:
+def serve(tmp_path: Path) -> Iterator[ServeApp]:
     servers: list[ServerThread] = []
 
     def start(adapters: Sequence[StandInAdapter] | None = None, **settings: Any) -> str:
+        if settings.get("env") == "production":
+            settings = {**production_auth(tmp_path), **settings}
         app = create_app(Settings(**settings), adapters=adapters if adapters is not None else standins())
         server = ServerThread(app)
         server.start()
@@ -153,7 +160,7 @@ def test_graphiql_not_served_in_production(serve: ServeApp) -> None:
 
 
 def test_post_graphql_answers_without_redirect(serve: ServeApp) -> None:
-    response = httpx.post(f"{serve()}/graphql", json=QUERY, follow_redirects=False)
+    response = httpx.post(f"{serve()}/graphql", json=QUERY, headers=bearer("judge"), follow_redirects=False)
 
     assert response.status_code == 200
     assert response.json() == {"data": {"priorRecords": {"idNumber": ID_NUMBER}}}
@@ -161,7 +168,9 @@ def test_post_graphql_answers_without_redirect(serve: ServeApp) -> None:
 
 def test_production_rejects_introspection(serve: ServeApp) -> None:
     body = httpx.post(
-        f"{serve(env='production')}/graphql", json={"query": "{ __schema { types { name } } }"}
+        f"{serve(env='production')}/graphql",
+        json={"query": "{ __schema { types { name } } }"},
+        headers=bearer("auditor"),
     ).json()
 
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
@@ -190,7 +199,8 @@ def test_oversized_chunked_body_is_rejected(serve: ServeApp) -> None:
         yield b"x" * 2048
         yield b'"}'
 
-    response = httpx.post(f"{url}/graphql", content=chunks(), headers={"content-type": "application/json"})
+    headers = {"content-type": "application/json", **bearer("judge")}
+    response = httpx.post(f"{url}/graphql", content=chunks(), headers=headers)
 
     assert response.status_code == 413
 

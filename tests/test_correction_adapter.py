@@ -54,9 +54,7 @@ def test_correction_adapter_meets_contract() -> None:
 
 
 @pytest.mark.parametrize("kind", list(CorrectionType))
-async def test_correction_type_maps_from_code(
-    bureau: CorrectionAdapter, kind: CorrectionType
-) -> None:
+async def test_correction_type_maps_from_code(bureau: CorrectionAdapter, kind: CorrectionType) -> None:
     correction = _first(correction_type=kind.value)
 
     records = await _fetch_for(bureau, correction)

@@ -122,9 +122,7 @@ async def test_serving_prisoner_has_no_release(prison: PrisonAdapter) -> None:
 
 
 @pytest.mark.parametrize(("sex", "expected"), [("1", "1"), ("2", "2")])
-async def test_chinese_sex_maps_to_code(
-    prison: PrisonAdapter, sex: str, expected: str
-) -> None:
+async def test_chinese_sex_maps_to_code(prison: PrisonAdapter, sex: str, expected: str) -> None:
     person = first_person(lambda p: p.sex_code == sex, _prisoner_ids())
 
     records = await _fetch(prison, person.id_number)

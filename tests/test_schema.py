@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from hub.app import create_app
 from hub.settings import Settings
 from schema import build_schema
 from tests.standins import ID_NUMBER, ID_NUMBER_15, ID_NUMBER_WITH_X, StandInAdapter, standins
+from tests.tokens import bearer
 
 SOURCE = "source { agency localReference }"
 CASE_NUMBER = "caseNumber { raw year court caseType serial canonical }"
@@ -23,8 +25,8 @@ JUDGMENT = f"""
     sentence {{ penalty termMonths probationMonths fineYuan politicalRightsMonths }} {SOURCE}
 """
 PRIOR_RECORDS = f"""
-query Lookup($idNumber: String!) {{
-  priorRecords(idNumber: $idNumber) {{
+query Lookup($idNumber: String!, $purpose: Purpose! = TRIAL, $caseNumber: String = "（2026）川3401刑初5号") {{
+  priorRecords(idNumber: $idNumber, purpose: $purpose, caseNumber: $caseNumber) {{
     idNumber
     person {{
       name idNumber idNumberAsRecorded sexCode ethnicityCode birthDate countyCode otherNames {SOURCE}
@@ -65,35 +67,55 @@ class Malformed(StandInAdapter):
 
 
 class BrokenLookup:
-    async def lookup(self, id_number: Any) -> Any:
+    async def lookup(self, id_number: Any, *stated: Any) -> Any:
         raise RuntimeError("secret detail 513401198506120315")
+
+
+class AllowAll:
+    user_id = "u-test"
+
+    def authorize(self, operation: str, county: Any = None) -> None:
+        return None
+
+    def allows(self, operation: str, county: Any = None) -> bool:
+        return True
+
+    def jurisdiction(self, operation: str) -> str | None:
+        return None
 
 
 @dataclass
 class StandInContext:
     records: Any
     language: str = "zh"
+    access: Any = field(default_factory=AllowAll)
     partial_errors: list[Any] = field(default_factory=list)
 
 
 @pytest.fixture
 async def client_for() -> AsyncIterator[Any]:
-    clients: list[httpx.AsyncClient] = []
+    """Make a client of a started app (lifespan run) that sends a judge's token."""
+    async with contextlib.AsyncExitStack() as stack:
 
-    def make(adapters: Sequence[StandInAdapter] | None = None, **settings: Any) -> httpx.AsyncClient:
-        app = create_app(Settings(**settings), adapters=adapters if adapters is not None else standins())
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub.test")
-        clients.append(client)
-        return client
+        async def make(
+            adapters: Sequence[StandInAdapter] | None = None, **settings: Any
+        ) -> httpx.AsyncClient:
+            app = create_app(Settings(**settings), adapters=adapters if adapters is not None else standins())
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            return await stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app),
+                    base_url="http://hub.test",
+                    headers=bearer("judge"),
+                )
+            )
 
-    yield make
-    for client in clients:
-        await client.aclose()
+        yield make
 
 
 @pytest.fixture
 async def client(client_for: Any) -> httpx.AsyncClient:
-    return client_for()  # type: ignore[no-any-return]
+    return await client_for()  # type: ignore[no-any-return]
 
 
 async def lookup(client: httpx.AsyncClient, id_number: str, language: str | None = None) -> httpx.Response:
@@ -162,7 +184,7 @@ async def test_sources_list_every_agency(client: httpx.AsyncClient) -> None:
 
 async def test_timed_out_agency_returns_data_and_error(client_for: Any) -> None:
     court = StandInAdapter(Agency.COURT, delay_s=5)
-    client = client_for(standins(court=court), court_timeout_s=0.1)
+    client = await client_for(standins(court=court), court_timeout_s=0.1)
 
     body = (await lookup(client, ID_NUMBER)).json()
     data = body["data"]["priorRecords"]
@@ -188,7 +210,7 @@ async def test_each_failed_agency_gets_one_error(client_for: Any) -> None:
     correction = StandInAdapter(
         Agency.JUSTICE_BUREAU, error=UpstreamUnavailable(agency="justice_bureau", operation="fetch_records")
     )
-    client = client_for(standins(prison=prison, justice_bureau=correction))
+    client = await client_for(standins(prison=prison, justice_bureau=correction))
 
     body = (await lookup(client, ID_NUMBER)).json()
 
@@ -201,7 +223,7 @@ async def test_upstream_error_in_english_on_request(client_for: Any) -> None:
     prison = StandInAdapter(
         Agency.PRISON, error=UpstreamUnavailable(agency="prison", operation="fetch_records")
     )
-    client = client_for(standins(prison=prison))
+    client = await client_for(standins(prison=prison))
 
     body = (await lookup(client, ID_NUMBER, language="en-GB,en;q=0.9")).json()
 
@@ -274,17 +296,17 @@ async def test_lower_case_x_is_accepted(client: httpx.AsyncClient) -> None:
 
 
 async def test_adapter_crash_reported_as_agency_error(client_for: Any) -> None:
-    client = client_for(standins(court=Exploding(Agency.COURT)))
+    client = await client_for(standins(court=Exploding(Agency.COURT)))
 
     body = (await lookup(client, ID_NUMBER)).json()
 
-    assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_DATA_ERROR"
+    assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_ERROR"
     assert body["errors"][0]["extensions"]["agency"] == "court"
     assert "secret" not in json.dumps(body, ensure_ascii=False)
 
 
 async def test_unexpected_exception_is_masked(client_for: Any) -> None:
-    client = client_for(standins(court=Malformed(Agency.COURT)))
+    client = await client_for(standins(court=Malformed(Agency.COURT)))
 
     body = (await lookup(client, ID_NUMBER)).json()
     text = json.dumps(body, ensure_ascii=False)
@@ -296,7 +318,7 @@ async def test_unexpected_exception_is_masked(client_for: Any) -> None:
 
 
 async def test_masked_exception_in_english(client_for: Any) -> None:
-    client = client_for(standins(court=Malformed(Agency.COURT)))
+    client = await client_for(standins(court=Malformed(Agency.COURT)))
 
     body = (await lookup(client, ID_NUMBER, language="en")).json()
 
@@ -319,7 +341,9 @@ async def test_schema_runs_with_stand_in_service() -> None:
 async def test_no_traceback_in_error_responses(client: httpx.AsyncClient) -> None:
     responses = [
         await lookup(client, "513401198506120316"),
-        await client.post("/graphql", json={"query": "{ priorRecords(idNumber: 1) { idNumber } }"}),
+        await client.post(
+            "/graphql", json={"query": "{ priorRecords(idNumber: 1, purpose: TRIAL) { idNumber } }"}
+        ),
         await client.post("/graphql", json={"query": "{ priorRecords("}),
         await client.post("/graphql", content=b"not json", headers={"content-type": "application/json"}),
     ]
@@ -332,7 +356,8 @@ async def test_no_traceback_in_error_responses(client: httpx.AsyncClient) -> Non
 async def test_id_number_must_be_a_string(client: httpx.AsyncClient) -> None:
     body = (
         await client.post(
-            "/graphql", json={"query": "{ priorRecords(idNumber: 513401198506120315) { idNumber } }"}
+            "/graphql",
+            json={"query": "{ priorRecords(idNumber: 513401198506120315, purpose: TRIAL) { idNumber } }"},
         )
     ).json()
 

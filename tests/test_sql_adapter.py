@@ -50,9 +50,7 @@ async def test_refused_connection_raises_upstream_unavailable(
 
 @pytest.mark.parametrize("adapter_class", ADAPTERS)
 @pytest.mark.parametrize("url", SERVER_URLS)
-async def test_silent_server_raises_upstream_timeout(
-    adapter_class: type[SqlAdapter], url: str
-) -> None:
+async def test_silent_server_raises_upstream_timeout(adapter_class: type[SqlAdapter], url: str) -> None:
     with silent_port() as port:
         adapter = adapter_class(url.format(port=port), timeout_s=0.2)
         with pytest.raises(UpstreamTimeout) as caught:
@@ -114,9 +112,7 @@ async def test_upstream_error_chains_the_library_error(tmp_path: Path) -> None:
     assert isinstance(caught.value.__cause__, sa.exc.SQLAlchemyError)
 
 
-async def test_call_logs_masked_line(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_call_logs_masked_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/police.sqlite"
     police_store.create_and_load(url, dataset())
     adapter = PoliceAdapter(url)

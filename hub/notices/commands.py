@@ -26,6 +26,7 @@ from hub.notices.locks import make_lock
 from hub.notices.poll import notice_rows, poll_court
 from hub.notices.poll import skip_history as skip_history_of
 from hub.notices.receipts import collect_receipts
+from hub.security_setup import AuditLog, audit_log
 from hub.store import Store, create_store, migrate
 
 T = TypeVar("T")
@@ -73,6 +74,7 @@ def poll_command(agency: str, skip_history: bool, loop_s: float | None) -> None:
                     rules=settings.deadline_rules(),
                     calendar=_calendar(settings),
                     batch_size=settings.poll_batch_size,
+                    audit=_audit_log(settings),
                 )
                 if not report.ran:
                     return "另一个轮询正在运行，本次跳过。 / Another poller holds the lock; skipped."
@@ -118,6 +120,7 @@ def deliver_command(loop_s: float | None) -> None:
                         calendar=_calendar(settings),
                         policy=settings.retry_policy(),
                         batch_size=settings.deliver_batch_size,
+                        audit=_audit_log(settings),
                     )
                     return (
                         f"送达 {report.delivered} 份，失败 {report.failed} 份。"
@@ -147,7 +150,7 @@ def receipts_command(loop_s: float | None) -> None:
                 lock = make_lock(store, settings.redis_url, ttl_s=settings.lock_ttl_s)
 
                 async def once() -> str:
-                    report = await collect_receipts(store, adapters, lock=lock)
+                    report = await collect_receipts(store, adapters, lock=lock, audit=_audit_log(settings))
                     return (
                         f"读取回执 {report.receipts} 份，已签收 {report.marked_received} 份。"
                         f" / {report.receipts} receipts, {report.marked_received} notices received."
@@ -210,6 +213,10 @@ def _settings() -> NoticeSettings:
     except ValidationError as exc:
         problems = "; ".join(f"HUB_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
         raise click.ClickException(f"配置无效，请检查环境变量。 / Invalid settings: {problems}") from exc
+
+
+def _audit_log(settings: NoticeSettings) -> AuditLog:
+    return audit_log(settings.audit_signing_key_file, settings.audit_checkpoint_every)
 
 
 def _calendar(settings: NoticeSettings) -> HolidayCalendar:

@@ -64,6 +64,15 @@ class NoticeSettings(BaseSettings):
     receipt_in_working_days: bool = Field(default=False, description="HUB_RECEIPT_IN_WORKING_DAYS")
     holiday_file: Path | None = Field(default=None, description="HUB_HOLIDAY_FILE: TOML holiday overrides")
 
+    # Every notice state change is one audit entry (hub.audit); the CLI jobs sign checkpoints too.
+    audit_signing_key_file: Path = Field(
+        default=Path("var/audit/checkpoint-key.pem"),
+        description="HUB_AUDIT_SIGNING_KEY_FILE: Ed25519 key (PEM) signing audit checkpoints",
+    )
+    audit_checkpoint_every: int = Field(
+        default=100, ge=1, description="HUB_AUDIT_CHECKPOINT_EVERY: entries between signed checkpoints"
+    )
+
     def deadline_rules(self) -> DeadlineRules:
         return DeadlineRules(
             notice_days=self.notice_days,

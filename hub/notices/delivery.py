@@ -22,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.bureau import CorrectionNotice
 from adapters.errors import HubError
+from hub.audit import notice_entry
 from hub.calendar import WorkingDayCalendar
 from hub.deadlines import DeadlineRules, receipt_due
 from hub.notices.locks import new_token
+from hub.security_setup import AuditLog
 from hub.store import NoticeStatus, Store, delivery_attempts, notices, outbox, utcnow
 
 logger = logging.getLogger(__name__)
@@ -78,11 +80,12 @@ async def deliver(
     batch_size: int = 20,
     deliverer: str | None = None,
     rng: random.Random | None = None,
+    audit: AuditLog | None = None,
 ) -> DeliveryReport:
     """Claim due outbox entries and send each once; failures are scheduled for a later run."""
     owner = deliverer or new_token()
     jitter = rng or random.Random()  # noqa: S311 - jitter, not a secret
-    claims = await _claim(store, owner, batch_size, policy)
+    claims = await _claim(store, owner, batch_size, policy, audit)
     report = DeliveryReport(claimed=len(claims))
 
     for claim in claims:
@@ -95,13 +98,13 @@ async def deliver(
                 )
             acceptance_id = await bureau.deliver_notice(claim.payload, claim.idempotency_key)
         except Exception as exc:  # every failure is recorded and retried, never dropped
-            failing = await _record_failure(store, claim, owner, started, exc, policy, jitter)
+            failing = await _record_failure(store, claim, owner, started, exc, policy, jitter, audit)
             report.failed += 1
             if failing:
                 report.failing.append(claim.notice_id)
             continue
 
-        await _record_success(store, claim, owner, started, acceptance_id, rules, calendar)
+        await _record_success(store, claim, owner, started, acceptance_id, rules, calendar, audit)
         report.delivered += 1
 
     if claims:
@@ -111,7 +114,9 @@ async def deliver(
     return report
 
 
-async def _claim(store: Store, owner: str, limit: int, policy: RetryPolicy) -> list[_Claim]:
+async def _claim(
+    store: Store, owner: str, limit: int, policy: RetryPolicy, audit: AuditLog | None = None
+) -> list[_Claim]:
     now = utcnow()
     due = (
         select(outbox.c.id)
@@ -138,18 +143,21 @@ async def _claim(store: Store, owner: str, limit: int, policy: RetryPolicy) -> l
         )
         rows = (
             await conn.execute(
-                select(outbox, notices.c.attempts, notices.c.id.label("nid"))
+                select(outbox, notices.c.attempts, notices.c.id.label("nid"), notices.c.status.label("was"))
                 .join(notices, notices.c.id == outbox.c.notice_id)
                 .where(outbox.c.id.in_(ids))
                 .order_by(outbox.c.id)
             )
-        ).mappings()
+        ).mappings().all()
         claims = [_to_claim(row) for row in rows]
         await conn.execute(
             update(notices)
             .where(notices.c.id.in_([c.notice_id for c in claims]), notices.c.status == NoticeStatus.PENDING)
             .values(status=NoticeStatus.DELIVERING, updated_at=now)
         )
+        for row in rows:
+            if row["was"] == NoticeStatus.PENDING:
+                await _audit(conn, audit, row["notice_id"], row["was"], NoticeStatus.DELIVERING)
     return claims
 
 
@@ -172,10 +180,12 @@ async def _record_success(
     acceptance_id: str,
     rules: DeadlineRules,
     calendar: WorkingDayCalendar,
+    audit: AuditLog | None = None,
 ) -> None:
     now = utcnow()
     arrived_on = now.astimezone(CHINA_STANDARD_TIME).date()
     async with store.engine.begin() as conn:
+        was = await _status(conn, claim.notice_id)
         await conn.execute(
             update(outbox)
             .where(outbox.c.id == claim.outbox_id, outbox.c.sent_at.is_(None))
@@ -196,6 +206,8 @@ async def _record_success(
             )
         )
         await _log_attempt(conn, claim, owner, started, now, "accepted", acceptance_id=acceptance_id)
+        if was != NoticeStatus.RECEIVED:
+            await _audit(conn, audit, claim.notice_id, was, NoticeStatus.DELIVERED)
     logger.info(
         "notice %d delivered to bureau %s as %s", claim.notice_id, claim.bureau_county_code, acceptance_id
     )
@@ -209,6 +221,7 @@ async def _record_failure(
     exc: Exception,
     policy: RetryPolicy,
     rng: random.Random,
+    audit: AuditLog | None = None,
 ) -> bool:
     """Schedule the retry and return whether the notice is now ``failing``."""
     now = utcnow()
@@ -219,6 +232,7 @@ async def _record_failure(
     status = NoticeStatus.FAILING if failing else NoticeStatus.PENDING
 
     async with store.engine.begin() as conn:
+        was = await _status(conn, claim.notice_id)
         await conn.execute(
             update(outbox)
             .where(outbox.c.id == claim.outbox_id, outbox.c.lease_owner == owner)
@@ -236,6 +250,8 @@ async def _record_failure(
             )
         )
         await _log_attempt(conn, claim, owner, started, now, "failed", error_code=code, error=message)
+        if was not in (NoticeStatus.RECEIVED, NoticeStatus.DELIVERED, status):
+            await _audit(conn, audit, claim.notice_id, was, status)
     logger.warning(
         "notice %d to bureau %s failed (attempt %d): %s",
         claim.notice_id,
@@ -244,6 +260,18 @@ async def _record_failure(
         code,
     )
     return failing
+
+
+async def _status(conn: AsyncConnection, notice_id: int) -> str | None:
+    status: str | None = await conn.scalar(select(notices.c.status).where(notices.c.id == notice_id))
+    return status
+
+
+async def _audit(
+    conn: AsyncConnection, audit: AuditLog | None, notice_id: int, was: str | None, now_status: str
+) -> None:
+    if audit is not None:
+        await audit.record(conn, notice_entry(None, notice_id, was, now_status, operation="deliver"))
 
 
 def _unless_received(status: str, *, keep_delivered: bool = False) -> Any:

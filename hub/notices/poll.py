@@ -15,11 +15,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.records import JudgmentChange
+from hub.audit import notice_entry
 from hub.calendar import WorkingDayCalendar
 from hub.deadlines import DeadlineRules
 from hub.notices.drafts import NoticeDraft, draft_notice, failed_draft
 from hub.notices.locks import PollLock
 from hub.notices.watermarks import WatermarkMoved, advance_watermark, read_watermark
+from hub.security_setup import AuditLog
 from hub.store import NoticeStatus, Store, dialect_insert, notices, outbox, utcnow
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ async def poll_court(
     batch_size: int = 100,
     max_batches: int = 50,
     agency: str = COURT_AGENCY,
+    audit: AuditLog | None = None,
 ) -> PollReport:
     """Run one poll of the court: at most ``max_batches`` batches of ``batch_size`` changes."""
     async with lock.hold(f"poll:{agency}") as acquired:
@@ -102,7 +105,7 @@ async def poll_court(
             new_position = max(change.sequence for change in changes)
             try:
                 async with store.engine.begin() as conn:
-                    await _write_batch(conn, store, drafts, report)
+                    await _write_batch(conn, store, drafts, report, audit)
                     await advance_watermark(store, conn, agency, position, new_position)
             except WatermarkMoved:
                 logger.warning("poll %s stopped: watermark moved past %d by another poller", agency, position)
@@ -127,12 +130,17 @@ def _draft(change: JudgmentChange, rules: DeadlineRules, calendar: WorkingDayCal
 
 
 async def _write_batch(
-    conn: AsyncConnection, store: Store, drafts: list[NoticeDraft | None], report: PollReport
+    conn: AsyncConnection,
+    store: Store,
+    drafts: list[NoticeDraft | None],
+    report: PollReport,
+    audit: AuditLog | None = None,
 ) -> None:
     for draft in drafts:
         if draft is None:
             continue
         notice_id = await _insert_notice(conn, store, draft)
+        previous = None
         if notice_id is not None:
             report.created += 1
         else:
@@ -140,6 +148,12 @@ async def _write_batch(
             if notice_id is None:
                 continue
             report.repaired += 1
+            previous = NoticeStatus.NEEDS_ATTENTION
+        if audit is not None:
+            entry = notice_entry(
+                None, notice_id, previous, draft.status, operation="poll", case_number=draft.case_number
+            )
+            await audit.record(conn, entry)
 
         _count(report, draft.status)
         if draft.status == NoticeStatus.NEEDS_ATTENTION:

@@ -16,8 +16,10 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.bureau import BureauReceipt
+from hub.audit import notice_entry
 from hub.notices.locks import PollLock
 from hub.notices.watermarks import WatermarkMoved, advance_watermark, read_watermark
+from hub.security_setup import AuditLog
 from hub.store import NoticeStatus, Store, notices, outbox, utcnow
 from hub.store.tables import UTCDateTime
 
@@ -43,6 +45,7 @@ async def collect_receipts(
     lock: PollLock,
     batch_size: int = 100,
     max_batches: int = 50,
+    audit: AuditLog | None = None,
 ) -> ReceiptReport:
     """Poll each bureau service (named by ``sources``' keys, e.g. its URL) past its watermark."""
     async with lock.hold("poll:justice_bureau_receipts") as acquired:
@@ -50,13 +53,21 @@ async def collect_receipts(
             return ReceiptReport(ran=False)
         report = ReceiptReport(ran=True)
         for name, source in sources.items():
-            await _collect_one(store, f"justice_bureau {name}", source, report, batch_size, max_batches)
+            await _collect_one(
+                store, f"justice_bureau {name}", source, report, batch_size, max_batches, audit
+            )
         logger.info("receipts: %d read, %d notices received", report.receipts, report.marked_received)
         return report
 
 
 async def _collect_one(
-    store: Store, agency: str, source: ReceiptSource, report: ReceiptReport, batch_size: int, max_batches: int
+    store: Store,
+    agency: str,
+    source: ReceiptSource,
+    report: ReceiptReport,
+    batch_size: int,
+    max_batches: int,
+    audit: AuditLog | None = None,
 ) -> None:
     for _ in range(max_batches):
         position = await read_watermark(store, agency)
@@ -66,7 +77,7 @@ async def _collect_one(
         try:
             async with store.engine.begin() as conn:
                 for receipt in receipts:
-                    await _apply(conn, receipt, report)
+                    await _apply(conn, receipt, report, audit)
                 await advance_watermark(store, conn, agency, position, max(r.sequence for r in receipts))
         except WatermarkMoved:
             logger.warning("receipts from %s: watermark moved by another collector", agency)
@@ -76,7 +87,9 @@ async def _collect_one(
             return
 
 
-async def _apply(conn: AsyncConnection, receipt: BureauReceipt, report: ReceiptReport) -> None:
+async def _apply(
+    conn: AsyncConnection, receipt: BureauReceipt, report: ReceiptReport, audit: AuditLog | None = None
+) -> None:
     now = utcnow()
     notice_id = await conn.scalar(
         select(outbox.c.notice_id).where(outbox.c.idempotency_key == receipt.idempotency_key)
@@ -88,6 +101,7 @@ async def _apply(conn: AsyncConnection, receipt: BureauReceipt, report: ReceiptR
         report.unknown.append(receipt.acceptance_id)
         return
 
+    was = await conn.scalar(select(notices.c.status).where(notices.c.id == notice_id))
     await conn.execute(
         update(outbox)
         .where(outbox.c.notice_id == notice_id, outbox.c.sent_at.is_(None))
@@ -106,3 +120,6 @@ async def _apply(conn: AsyncConnection, receipt: BureauReceipt, report: ReceiptR
         )
     )
     report.marked_received += result.rowcount
+    if result.rowcount and audit is not None:
+        entry = notice_entry(None, notice_id, was, NoticeStatus.RECEIVED, operation="receipts")
+        await audit.record(conn, entry)

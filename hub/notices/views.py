@@ -37,10 +37,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.errors import InvalidNoticeArgument, NoticeNotFound
 from adapters.regions import current_county
+from hub.audit import notice_entry
+from hub.auth import Principal
 from hub.calendar import WorkingDayCalendar
 from hub.deadlines import DeadlineRules, due_dates, overdue
 from hub.notices.delivery import CHINA_STANDARD_TIME
+from hub.notices.scope import notice_counties
 from hub.pubsub import NOTICE_CHANNEL, InProcessPubSub, NoticeChange, PubSub, publish_notice_change
+from hub.security_setup import AuditLog
 from hub.store import NoticeStatus, Store, notices, utcnow
 from schema.context import NoticeFilter
 
@@ -88,6 +92,10 @@ class NoticeView:
     def overdue(self) -> bool:
         return bool(self.overdue_items)
 
+    @property
+    def counties(self) -> tuple[str, ...]:
+        return notice_counties(self.bureau_county_code, self.county_code, self.case_number)
+
 
 @dataclass(frozen=True, slots=True)
 class NoticePage:
@@ -132,10 +140,12 @@ class NoticeService:
         rules: DeadlineRules,
         pubsub: PubSub,
         *,
+        audit: AuditLog | None = None,
         watch_interval_s: float | None = None,
         today: Callable[[], dt.date] | None = None,
     ) -> None:
         self.store = store
+        self.audit = audit
         self.calendar = calendar
         self.rules = rules
         self.pubsub = pubsub
@@ -177,7 +187,7 @@ class NoticeService:
         return view
 
     async def acknowledge_receipt(
-        self, notice_id: int, received_on: dt.date | None, officer: str | None
+        self, notice_id: int, received_on: dt.date | None, actor: Principal | None
     ) -> NoticeView:
         """Mark the notice received; a notice already received is returned unchanged.
 
@@ -206,13 +216,16 @@ class NoticeService:
                     status=NoticeStatus.RECEIVED, receipt_at=receipt_at, next_attempt_at=None, updated_at=now
                 )
             )
+            if changed.rowcount and self.audit is not None:
+                entry = notice_entry(
+                    actor, notice_id, status, NoticeStatus.RECEIVED, operation="acknowledgeReceipt"
+                )
+                await self.audit.record(conn, entry)
         view = await self.get_notice(notice_id)
         if not changed.rowcount:
             return view
 
-        # TODO: the acknowledgement writes no audit entry yet, and the officer is only logged
-        # because the notices table has no column for one.
-        logger.info("notice %d receipt acknowledged by %s", notice_id, officer or "unauthenticated caller")
+        logger.info("notice %d receipt acknowledged by %s", notice_id, actor.user_id if actor else "system")
         await publish_notice_change(self.pubsub, _change_of(view))
         return view
 

@@ -18,6 +18,7 @@ from hub.notices.views import china_today
 from hub.pubsub import NOTICE_CHANNEL, NoticeChange
 from hub.settings import Settings
 from hub.store import create_store, notices
+from tests.tokens import bearer
 
 CST = dt.timezone(dt.timedelta(hours=8))
 TODAY = china_today()
@@ -164,7 +165,8 @@ async def hub(store_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str
     async with app.router.lifespan_context(app):
         ids = await seed(store_url)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
+        headers = bearer("correction_officer", "513400")
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub", headers=headers) as client:
             yield client, ids, app
 
 

@@ -25,16 +25,22 @@ from hub.pubsub import NOTICE_CHANNEL
 from hub.store import create_store, notices
 from tests.notices.test_graphql_notices import ACKNOWLEDGE, build_app, seed
 from tests.servers import serve_in_thread
+from tests.tokens import bearer
 
 SUBSCRIBE = "subscription($county: String) { noticeChanged(countyCode: $county) { id status receiptAt } }"
 WAIT_S = 10.0
 
 
 @contextlib.asynccontextmanager
-async def subscription(base_url: str, county: str | None) -> AsyncIterator[ClientConnection]:
+async def subscription(
+    base_url: str, county: str | None, headers: dict[str, str] | None = None
+) -> AsyncIterator[ClientConnection]:
     url = base_url.replace("http://", "ws://") + "/graphql"
+    authorization = (headers or bearer("correction_officer", "513400"))["Authorization"]
     async with connect(url, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
-        await socket.send(json.dumps({"type": "connection_init"}))
+        await socket.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": authorization}})
+        )
         assert json.loads(await socket.recv())["type"] == "connection_ack"
         message = {
             "id": "1",
@@ -62,7 +68,9 @@ async def wait_for(condition: Callable[[], Any]) -> None:
 async def acknowledge(base_url: str, notice_id: str) -> None:
     async with httpx.AsyncClient() as client:
         response = await client.post(
-            f"{base_url}/graphql", json={"query": ACKNOWLEDGE, "variables": {"id": notice_id}}
+            f"{base_url}/graphql",
+            json={"query": ACKNOWLEDGE, "variables": {"id": notice_id}},
+            headers=bearer("correction_officer", "513400"),
         )
     assert response.json()["data"]["acknowledgeReceipt"]["status"] == "RECEIVED"
 

@@ -19,7 +19,7 @@ from adapters.records import (
 )
 from hub.auth import Role
 from hub.purpose import Purpose, StatedPurpose, state_purpose
-from hub.records import CaseInformation, LookupResult
+from hub.records import CaseInformation, FetchStatus, LookupResult, SourceStatus
 from hub.sealing import (
     SealReason,
     eighteenth_birthday,
@@ -215,7 +215,7 @@ def test_a_filtered_lookup_drops_custody_tied_to_the_hidden_record() -> None:
         person=None,
         criminal_records=(sealed_record,),
         case_information=CaseInformation(custody=(custody, unrelated)),
-        sources=(),
+        sources=(court_source(FetchStatus.OK),),
     )
     stated = state_purpose(PRISON, Purpose.EXECUTION_OF_SENTENCE, case_number="（2026）川3401刑初88号")
     hidden = filter_lookup(result, stated, PRISON)
@@ -226,3 +226,28 @@ def test_a_filtered_lookup_drops_custody_tied_to_the_hidden_record() -> None:
     shown = filter_lookup(result, trial(), JUDGE)
     assert shown.result == result
     assert not shown.cacheable and not shown.publishable
+
+
+def court_source(status: FetchStatus) -> SourceStatus:
+    return SourceStatus(Agency.COURT, status, dt.datetime(2026, 12, 1, tzinfo=dt.UTC), 12.0)
+
+
+@pytest.mark.parametrize("status", [FetchStatus.TIMED_OUT, FetchStatus.UNAVAILABLE, FetchStatus.ERROR])
+def test_court_down_withholds_custody_without_sealed_access(status: FetchStatus) -> None:
+    custody = CustodyRecord(
+        SourceRef(Agency.PRISON, "JY-1"), "四川省凉山监狱", judgment(1).case_number, None, None, None
+    )
+    result = LookupResult(
+        id_number=parse_id_number("513401200006150016"),
+        person=None,
+        criminal_records=(),
+        case_information=CaseInformation(custody=(custody,)),
+        sources=(court_source(status),),
+    )
+    stated = state_purpose(PRISON, Purpose.EXECUTION_OF_SENTENCE, case_number="（2026）川3401刑初88号")
+
+    withheld = filter_lookup(result, stated, PRISON)
+    judicial = filter_lookup(result, trial(), JUDGE)
+
+    assert withheld.result.case_information.custody == ()
+    assert judicial.result.case_information.custody == (custody,)

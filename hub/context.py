@@ -1,0 +1,153 @@
+"""The GraphQL request context: the caller's principal, and the services bound to it.
+
+Each request gets its own context; the services in it act for the caller, so the schema
+never handles a ``Principal`` itself. Meets ``schema.HubContext``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+from adapters.errors import Unauthenticated
+from adapters.idnumber import IdNumber
+from hub.audit import subject_hash
+from hub.audit_read import AuditPage, AuditQuery, read_entries
+from hub.auth import Principal
+from hub.lookups import AuditedLookup, LookupService
+from hub.notices.views import NoticeIndicators, NoticePage, NoticeService, NoticeView
+from hub.policy import authorize, granting_role
+from hub.store import Store
+from schema import PartialError
+from schema.context import AuditFilter, NoticeFilter
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalAccess:
+    """``schema.context.Access`` over ``hub.policy`` for one principal."""
+
+    principal: Principal
+
+    @property
+    def user_id(self) -> str:
+        return self.principal.user_id
+
+    def authorize(self, operation: str, county: str | Sequence[str] | None = None) -> None:
+        authorize(self.principal, operation, county)
+
+    def allows(self, operation: str, county: str | Sequence[str] | None = None) -> bool:
+        return granting_role(self.principal, operation, county) is not None
+
+    def jurisdiction(self, operation: str) -> str | None:
+        if self.allows(operation, None):
+            return None
+        own = self.principal.unit.county
+        authorize(self.principal, operation, own)
+        return own
+
+
+@dataclass(frozen=True, slots=True)
+class CallerLookups:
+    service: LookupService
+    principal: Principal
+
+    async def lookup(
+        self, id_number: IdNumber, purpose: str, case_number: str | None, legal_basis: str | None
+    ) -> AuditedLookup:
+        return await self.service.lookup(
+            self.principal, id_number, purpose, case_number=case_number, legal_basis=legal_basis
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CallerNotices:
+    service: NoticeService
+    principal: Principal
+
+    async def list_notices(self, filter: NoticeFilter, first: int, after: str | None) -> NoticePage:
+        return await self.service.list_notices(filter, first, after)
+
+    async def get_notice(self, notice_id: int) -> NoticeView:
+        return await self.service.get_notice(notice_id)
+
+    async def acknowledge_receipt(self, notice_id: int, received_on: dt.date | None) -> NoticeView:
+        return await self.service.acknowledge_receipt(notice_id, received_on, self.principal)
+
+    async def indicators(
+        self, period_start: dt.date, period_end: dt.date, county_code: str | None
+    ) -> NoticeIndicators:
+        return await self.service.indicators(period_start, period_end, county_code)
+
+    def changes(self, county_code: str | None) -> AsyncIterator[NoticeView]:
+        return self.service.changes(county_code)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditDesk:
+    store: Store
+    subject_key: bytes = field(repr=False)
+
+    async def entries(self, filter: AuditFilter, before: int | None, first: int) -> AuditPage:
+        subject = filter.subject_id_number
+        query = AuditQuery(
+            actor_id=filter.actor_id,
+            unit_agency=filter.unit_agency,
+            unit_county=filter.unit_county,
+            kind=filter.kind,
+            operation=filter.operation,
+            purpose=filter.purpose,
+            case_number=filter.case_number,
+            subject_hash=subject_hash(subject.value, self.subject_key) if subject else None,
+            notice_id=filter.notice_id,
+            since=filter.since,
+            until=filter.until,
+        )
+        async with self.store.engine.connect() as conn:
+            return await read_entries(conn, query, before=before, limit=first)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The app's services, shared by every request."""
+
+    lookups: LookupService
+    notices: NoticeService
+    audit: AuditDesk
+
+
+@dataclass(slots=True)
+class RequestContext:
+    """``info.context`` for one GraphQL request or WebSocket connection.
+
+    A WebSocket context starts without a principal; ``connection_init`` supplies it.
+    """
+
+    services: Services
+    language: str
+    principal: Principal | None = None
+    connection_params: dict[str, object] | None = None
+    partial_errors: list[PartialError] = field(default_factory=list)
+
+    @property
+    def caller(self) -> Principal:
+        if self.principal is None:
+            raise Unauthenticated()
+        return self.principal
+
+    @property
+    def access(self) -> PrincipalAccess:
+        return PrincipalAccess(self.caller)
+
+    @property
+    def records(self) -> CallerLookups:
+        return CallerLookups(self.services.lookups, self.caller)
+
+    @property
+    def notices(self) -> CallerNotices:
+        return CallerNotices(self.services.notices, self.caller)
+
+    @property
+    def audit(self) -> AuditDesk:
+        self.caller  # noqa: B018 - an unauthenticated context reaches no service
+        return self.services.audit

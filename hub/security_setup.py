@@ -1,0 +1,98 @@
+"""Build the security services from settings: token verifier, audit log writer, subject-hash key.
+
+Production refuses to start without the keys it cannot invent: a JWKS (file or URL) to
+verify tokens, and ``HUB_AUDIT_SUBJECT_KEY``. Development falls back to keys generated
+under ``./var/``, so ``hub serve`` and ``hub token`` work on a fresh checkout.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.audit import (
+    DEFAULT_CHECKPOINT_EVERY,
+    AppendedEntry,
+    AuditEntry,
+    CheckpointSigner,
+    append,
+    load_or_create_signing_key,
+)
+from hub.auth import AuthConfig, KeySet, TokenVerifier, load_or_create_key
+from hub.rate_limit import REQUESTS, Quota
+from hub.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+MIN_SUBJECT_KEY_BYTES = 16
+
+
+class SecuritySetupError(RuntimeError):
+    """Raised at start-up when production lacks a key it needs; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLog:
+    """Appends entries inside the caller's transaction, signing every ``checkpoint_every``-th."""
+
+    signer: CheckpointSigner = field(repr=False)
+    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY
+
+    async def record(self, conn: AsyncConnection, entry: AuditEntry) -> AppendedEntry:
+        return await append(conn, entry, signer=self.signer, checkpoint_every=self.checkpoint_every)
+
+
+def audit_log(key_file: str | Path, checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY) -> AuditLog:
+    return AuditLog(load_or_create_signing_key(key_file), checkpoint_every)
+
+
+def token_verifier(settings: Settings) -> TokenVerifier:
+    config = AuthConfig(
+        algorithms=tuple(settings.auth_algorithms),
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+        leeway_s=settings.auth_leeway_s,
+    )
+    if settings.auth_jwks_file is not None:
+        return TokenVerifier(KeySet.from_jwks_file(settings.auth_jwks_file), config)
+    if settings.auth_jwks_url:
+        return TokenVerifier(KeySet.from_jwks_url(settings.auth_jwks_url), config)
+    if settings.production:
+        raise SecuritySetupError(
+            "production needs HUB_AUTH_JWKS_FILE or HUB_AUTH_JWKS_URL; the local demo key is not accepted"
+        )
+    logger.warning("authentication uses the demo key %s: development only", settings.auth_key_file)
+    return TokenVerifier(KeySet.from_local(load_or_create_key(settings.auth_key_file)), config)
+
+
+def subject_key(settings: Settings) -> bytes:
+    """Return the key of ``hub.audit.subject_hash``: the setting, or in development a generated file."""
+    if settings.audit_subject_key:
+        key = settings.audit_subject_key.encode("utf-8")
+        if len(key) < MIN_SUBJECT_KEY_BYTES:
+            raise SecuritySetupError(f"HUB_AUDIT_SUBJECT_KEY must be {MIN_SUBJECT_KEY_BYTES}+ bytes")
+        return key
+    if settings.production:
+        raise SecuritySetupError("production needs HUB_AUDIT_SUBJECT_KEY (a secret of 16+ bytes)")
+
+    path = settings.audit_subject_key_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip().encode("utf-8")
+
+
+def quotas(settings: Settings) -> dict[str, tuple[Quota, ...]]:
+    return {
+        "priorRecords": (
+            Quota("minute", settings.rate_prior_records_per_minute),
+            Quota("day", settings.rate_prior_records_per_day),
+        ),
+        REQUESTS: (Quota("minute", settings.rate_requests_per_minute),),
+    }
