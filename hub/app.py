@@ -26,6 +26,8 @@ from adapters.contract import RecordAdapter
 from hub.auth_middleware import HubGraphQL
 from hub.calendar import HolidayCalendar
 from hub.context import AuditDesk, Services
+from hub.identity.lookup import LinkedLookup, LocalKeyFetcher
+from hub.identity.service import IdentityService
 from hub.limits import BodySizeLimitMiddleware
 from hub.logging import RequestLogMiddleware
 from hub.lookups import LookupService
@@ -66,8 +68,13 @@ def create_app(
     notices = NoticeService(
         store, _calendar(notice_settings), notice_settings.deadline_rules(), pubsub, audit=audit
     )
-    lookups = LookupService(service, store, audit, limiter, subject_key=subject)
-    services = Services(lookups, notices, AuditDesk(store, subject))
+    identity = IdentityService(store)
+    # Records the index links to the person without carrying their ID number are fetched by
+    # the agency's own person key, from the adapters that can do that.
+    fetchers = [adapter for adapter in adapters if isinstance(adapter, LocalKeyFetcher)]
+    linked = LinkedLookup(service, identity, fetchers, timeout_s=max(settings.timeouts().values()))
+    lookups = LookupService(linked, store, audit, limiter, subject_key=subject)
+    services = Services(lookups, notices, AuditDesk(store, subject), identity)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from hub.audit_commands import audit
 from hub.auth_commands import token
+from hub.identity.commands import COMMANDS as IDENTITY_COMMANDS
 from hub.logging import configure_logging
 from hub.notices.commands import COMMANDS as NOTICE_COMMANDS
 from hub.settings import Settings
@@ -59,7 +60,7 @@ def _load_settings() -> Settings:
         raise click.ClickException(f"配置无效，请检查环境变量。 / Invalid settings: {problems}") from exc
 
 
-for _command in NOTICE_COMMANDS:
+for _command in (*NOTICE_COMMANDS, *IDENTITY_COMMANDS):
     hub.add_command(_command)
 
 

@@ -15,6 +15,8 @@ from adapters.idnumber import IdNumber
 from hub.audit import subject_hash
 from hub.audit_read import AuditPage, AuditQuery, read_entries
 from hub.auth import Principal
+from hub.identity.desk import PeopleDesk
+from hub.identity.service import IdentityService
 from hub.lookups import AuditedLookup, LookupService
 from hub.notices.views import NoticeIndicators, NoticePage, NoticeService, NoticeView
 from hub.policy import authorize, granting_role
@@ -114,6 +116,7 @@ class Services:
     lookups: LookupService
     notices: NoticeService
     audit: AuditDesk
+    identity: IdentityService
 
 
 @dataclass(slots=True)
@@ -146,6 +149,10 @@ class RequestContext:
     @property
     def notices(self) -> CallerNotices:
         return CallerNotices(self.services.notices, self.caller)
+
+    @property
+    def people(self) -> PeopleDesk:
+        return PeopleDesk(self.services.identity, self.caller.user_id)
 
     @property
     def audit(self) -> AuditDesk:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from adapters.idnumber import IdNumber, mask_id_number
 from adapters.records import Judgment, PersonIdentity
@@ -20,7 +21,7 @@ from hub.auth import Principal
 from hub.policy import Operation, authorize
 from hub.purpose import StatedPurpose, state_purpose
 from hub.rate_limit import RateLimiter
-from hub.records import CaseInformation, FetchStatus, PriorRecordService, SourceStatus
+from hub.records import CaseInformation, FetchStatus, LookupResult, SourceStatus
 from hub.sealing import FilteredLookup, filter_lookup
 from hub.security_setup import AuditLog
 from hub.store import Store
@@ -71,12 +72,18 @@ class AuditedLookup:
         return self.filtered.publishable
 
 
+class PriorRecords(Protocol):
+    """The fan-out lookup, plain (``PriorRecordService``) or through the person index."""
+
+    async def lookup(self, id_number: IdNumber) -> LookupResult: ...
+
+
 class LookupService:
     """``priorRecords`` for one authenticated caller at a time."""
 
     def __init__(
         self,
-        records: PriorRecordService,
+        records: PriorRecords,
         store: Store,
         audit: AuditLog,
         limiter: RateLimiter,

@@ -28,7 +28,7 @@ class Operation(StrEnum):
     """GraphQL operations the policy covers, named as the schema names them."""
 
     PRIOR_RECORDS = "priorRecords"
-    PEOPLE_SEARCH = "peopleSearch"  # planned: search by name and birth date
+    PEOPLE_SEARCH = "people"  # search the person index by name and birth date
     NOTICES = "notices"
     NOTICE = "notice"
     ACKNOWLEDGE_RECEIPT = "acknowledgeReceipt"
@@ -38,6 +38,9 @@ class Operation(StrEnum):
     SOURCE_HEALTH = "sourceHealth"  # operator: per-agency adapter status
     RESOLVE_NOTICE = "resolveNotice"  # operator: fix a notice that needs attention
     REDELIVER_NOTICE = "redeliverNotice"  # operator: retry a failing delivery
+    HUB_PERSON = "hubPerson"  # one linked person of the index, with every agency's record
+    POSSIBLE_MATCHES = "possibleMatches"  # operator: record pairs awaiting a decision
+    DECIDE_MATCH = "decideMatch"  # operator: confirm or reject a possible match
 
 
 class Scope(StrEnum):
@@ -75,6 +78,9 @@ RULES: tuple[Rule, ...] = (
     Rule(_R.PROSECUTOR, _O.PEOPLE_SEARCH, _ALL, "CPL art. 171: prosecution review"),
     Rule(_R.JUDGE, _O.PRIOR_RECORDS, _ALL, "CPL part III; Criminal Law art. 65: trial, recidivism"),
     Rule(_R.JUDGE, _O.PEOPLE_SEARCH, _ALL, "CPL part III: trial"),
+    Rule(_R.POLICE_OFFICER, _O.HUB_PERSON, _ALL, "CPL art. 115: identifying a suspect"),
+    Rule(_R.PROSECUTOR, _O.HUB_PERSON, _ALL, "CPL art. 171: prosecution review"),
+    Rule(_R.JUDGE, _O.HUB_PERSON, _ALL, "CPL part III: trial"),
     Rule(_R.PRISON_OFFICER, _O.PRIOR_RECORDS, _ALL, "CPL art. 264; Prison Law art. 16: admission"),
     # NOTE: the caller passes the person's residence county here. Without one, only a
     # prefecture-level office passes, because the ID number's region code is not residence.
@@ -108,6 +114,10 @@ RULES: tuple[Rule, ...] = (
     Rule(_R.OPERATOR, _O.SOURCE_HEALTH, _ALL, "operations"),
     Rule(_R.OPERATOR, _O.RESOLVE_NOTICE, _ALL, "operations"),
     Rule(_R.OPERATOR, _O.REDELIVER_NOTICE, _ALL, "operations"),
+    # Linkage decisions change which records count as one person, so they stay with the
+    # hub's operators and are kept with the operator's id and reason.
+    Rule(_R.OPERATOR, _O.POSSIBLE_MATCHES, _ALL, "operations: person-index quality"),
+    Rule(_R.OPERATOR, _O.DECIDE_MATCH, _ALL, "operations: person-index quality"),
 )
 
 _INDEX: dict[tuple[Role, Operation], Rule] = {(rule.role, rule.operation): rule for rule in RULES}

@@ -12,10 +12,15 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 from schema.errors import HubErrors, HubSchema, ProductionHubErrors
 from schema.notices import Mutation, Subscription
+from schema.people import PeopleMutation, PeopleQuery
 from schema.query import Query
+
+RootQuery = merge_types("Query", (Query, PeopleQuery))
+RootMutation = merge_types("Mutation", (Mutation, PeopleMutation))
 
 MAX_DEPTH = 10
 MAX_TOKENS = 5000
@@ -40,5 +45,9 @@ def build_schema(*, production: bool) -> HubSchema:
         extensions.append(DisableIntrospection)
     config = StrawberryConfig(disable_field_suggestions=production)
     return HubSchema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, config=config
+        query=RootQuery,
+        mutation=RootMutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=config,
     )

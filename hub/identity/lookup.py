@@ -16,7 +16,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from adapters.errors import HubError, UpstreamTimeout
 from adapters.idnumber import IdNumber, mask_id_number
@@ -32,6 +32,7 @@ class PriorLookup(Protocol):
     async def lookup(self, id_number: IdNumber) -> LookupResult: ...
 
 
+@runtime_checkable
 class LocalKeyFetcher(Protocol):
     agency: Agency
 
