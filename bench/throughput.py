@@ -1,0 +1,134 @@
+"""Warm-cache lookups per second: the hub against a bare Starlette endpoint, same run.
+
+Both servers are child processes under the same uvicorn settings, over the same wrapped
+and cached adapters. The bare endpoint gathers the four cached answers and returns them
+as JSON: no authentication, rate limit, audit entry, GraphQL or merge. Load comes from
+wrk (Debian package ``wrk``) when installed, else from a Python client in this process,
+which then caps both rates and flatters the ratio; the output says which ran.
+
+    python -m bench.throughput [--seconds 8] [--connections 32] [--people 50]
+
+Last line: ``throughput: hub_rps=H bare_rps=R ratio=H/R`` (target ratio >= 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+
+from bench.lookup_support import LATENCY_NOTE, graphql_body, machine, request_headers, server, stand_ins
+
+WRK_SCRIPT = """
+local bodies = {%s}
+local n = 0
+wrk.method = "POST"
+%s
+request = function()
+  n = n %% #bodies + 1
+  return wrk.format(nil, "/graphql", nil, bodies[n])
+end
+"""
+
+
+def wrk_script(folder: Path, headers: dict[str, str], ids: Sequence[str]) -> Path:
+    bodies = ",".join(_lua_string(graphql_body(id_number).decode()) for id_number in ids)
+    header_lines = "\n".join(f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items())
+    path = folder / "lookups.lua"
+    path.write_text(WRK_SCRIPT % (bodies, header_lines), encoding="utf-8")
+    return path
+
+
+def _lua_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=True)  # a JSON string is a valid Lua string here
+
+
+def run_wrk(base_url: str, script: Path, seconds: int, connections: int) -> tuple[float, int]:
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), base_url]
+    output = subprocess.run(args, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return rate, int(failed.group(1)) if failed else 0
+
+
+async def run_python(
+    base_url: str, headers: dict[str, str], ids: Sequence[str], seconds: int, connections: int
+) -> tuple[float, int]:
+    done = failed = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=connections)
+
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=10) as client:
+
+        async def worker(offset: int) -> None:
+            nonlocal done, failed
+            n = offset
+            while time.perf_counter() < deadline:
+                response = await client.post("/graphql", content=graphql_body(ids[n % len(ids)]))
+                done += 1
+                failed += response.status_code != 200
+                n += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(n) for n in range(connections)))
+        return done / (time.perf_counter() - started), failed
+
+
+def warm(base_url: str, headers: dict[str, str], ids: Sequence[str]) -> None:
+    with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
+        for id_number in ids:
+            response = client.post("/graphql", content=graphql_body(id_number))
+            if response.status_code != 200 or "errors" in response.json():
+                raise RuntimeError(f"warm-up lookup failed: {response.status_code} {response.text[:300]}")
+
+
+def measure(kind: str, setup_args: argparse.Namespace, work: Path) -> tuple[float, int]:
+    with stand_ins() as setup, server(kind, setup, ttl_s=3600) as (base_url, _):
+        headers = request_headers(setup.folder)
+        ids = setup.id_numbers[: setup_args.people]
+        warm(base_url, headers, ids)
+        if shutil.which("wrk"):
+            script = wrk_script(work, headers, ids)
+            return run_wrk(base_url, script, setup_args.seconds, setup_args.connections)
+        return asyncio.run(run_python(base_url, headers, ids, setup_args.seconds, setup_args.connections))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.throughput")
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--people", type=int, default=50)
+    args = parser.parse_args()
+
+    rates: dict[str, list[float]] = {"hub": [], "bare": []}
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="hub-bench-wrk-") as name:
+        for kind in ("hub", "bare", "hub", "bare"):
+            rate, failed = measure(kind, args, Path(name))
+            rates[kind].append(rate)
+            failures += failed
+
+    hub, bare = max(rates["hub"]), max(rates["bare"])
+    print(f"machine: {machine()}")
+    print(LATENCY_NOTE + "; every measured lookup is a cache hit")
+    loader = "wrk -t1" if shutil.which("wrk") else "Python httpx client (caps both rates)"
+    print(f"load: {loader}, {args.connections} connections, {args.seconds} s per round, {args.people} people")
+    print(f"{'server':<10}{'round 1 rps':>14}{'round 2 rps':>14}{'best rps':>12}")
+    for kind in ("hub", "bare"):
+        first, second = rates[kind]
+        print(f"{kind:<10}{first:>14.0f}{second:>14.0f}{max(first, second):>12.0f}")
+    print(f"non-2xx responses: {failures}")
+    print(f"throughput: hub_rps={hub:.0f} bare_rps={bare:.0f} ratio={hub / bare:.3f}")
+
+
+if __name__ == "__main__":
+    main()

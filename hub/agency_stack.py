@@ -1,0 +1,69 @@
+"""Wrap each agency adapter for lookups: cache, then breaker and limit, then instruments.
+
+    CachingAdapter           a hit answers here, even while the agency's breaker is open
+      └ ResilientAdapter     breaker, concurrency limit, timeout
+          └ InstrumentedAdapter   latency, errors and one log line per real agency call
+              └ the agency's adapter
+
+The resilient timeout ends a little before ``PriorRecordService`` abandons the call, so a
+slow agency is counted as a failure by its breaker instead of being cancelled unseen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from adapters.contract import RecordAdapter
+from adapters.records import Agency, AgencyRecords
+from hub.cache import CachingAdapter, RecordCache, always_cacheable, make_cache
+from hub.metrics import METRICS, HubMetrics, InstrumentedAdapter
+from hub.resilience import CircuitBreaker, ConcurrencyLimiter, ResilientAdapter, breaker_gauge
+from hub.settings_perf import PerfSettings
+
+DEFAULT_TIMEOUT_S = 3.0
+TIMEOUT_MARGIN_S = 0.1
+
+
+def build_record_cache(
+    settings: PerfSettings,
+    *,
+    is_cacheable: Callable[[AgencyRecords], bool] = always_cacheable,
+    metrics: HubMetrics | None = None,
+) -> RecordCache:
+    backend = make_cache(
+        settings.redis_url,
+        max_entries=settings.cache_max_entries,
+        command_timeout_s=settings.cache_command_timeout_s,
+    )
+    return RecordCache(backend, settings.key_secret(), is_cacheable=is_cacheable, metrics=metrics)
+
+
+def wrap_adapters(
+    adapters: Sequence[RecordAdapter],
+    settings: PerfSettings,
+    timeouts: Mapping[Agency, float],
+    cache: RecordCache,
+    *,
+    metrics: HubMetrics | None = None,
+) -> list[RecordAdapter]:
+    """Return one wrapped adapter per adapter, in the same order."""
+    metrics = metrics or METRICS
+    ttls = settings.cache_ttls()
+    limits = settings.concurrency_limits()
+    wrapped: list[RecordAdapter] = []
+    for adapter in adapters:
+        agency = adapter.agency
+        breaker = CircuitBreaker(agency, settings.breaker_policy(), on_change=breaker_gauge(metrics))
+        limiter = ConcurrencyLimiter(limits.get(agency, 16), max_wait_s=settings.max_queue_wait_s)
+        timeout_s = resilient_timeout(timeouts.get(agency, DEFAULT_TIMEOUT_S))
+        instrumented = InstrumentedAdapter(adapter, metrics)
+        resilient = ResilientAdapter(instrumented, breaker, limiter, timeout_s, metrics=metrics)
+        wrapped.append(
+            CachingAdapter(resilient, cache, ttls.get(agency, 0.0), fill_lock_s=settings.cache_fill_lock_s)
+        )
+    return wrapped
+
+
+def resilient_timeout(lookup_timeout_s: float) -> float:
+    """Return the breaker's timeout for an agency that a lookup waits ``lookup_timeout_s`` for."""
+    return lookup_timeout_s - min(TIMEOUT_MARGIN_S, lookup_timeout_s / 10)

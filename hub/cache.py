@@ -1,0 +1,386 @@
+"""The records cache: one small interface, a Redis and an in-process backend, and an adapter.
+
+``CachingAdapter`` wraps any ``RecordAdapter``. Keys name the agency and an HMAC of the
+resident ID number, never the number itself, so a dump of Redis shows no one's number.
+Concurrent misses for one key make one upstream call (per process; ``fill_lock_s`` adds
+a short Redis lock across replicas). When the backend fails, lookups go to the agency
+directly: slower, never failing, with one WARNING per ``warn_interval_s``.
+
+Sealed records must never be cached (2022 sealing measures): ``RecordCache.is_cacheable``
+is the veto, called on every answer before it is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from adapters.contract import RecordAdapter
+from adapters.idnumber import IdNumber
+from adapters.records import Agency, AgencyRecords
+from hub.cache_codec import SHAPE, CacheDecodeError, decode_records, encode_records
+from hub.metrics import METRICS, HubMetrics
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "hub:records"
+LOCK_POLL_S = 0.025
+
+Clock = Callable[[], float]
+
+
+def always_cacheable(records: AgencyRecords) -> bool:
+    return True
+
+
+class CacheUnavailable(Exception):
+    """Raised by a backend that cannot answer now; callers fall through to the agency."""
+
+
+class Cache(Protocol):
+    """Bytes by key with a time-to-live in seconds; raises ``CacheUnavailable`` when down."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, ttl_s: float) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def try_lock(self, key: str, ttl_s: float) -> str | None:
+        """Return a token when this caller now holds ``key``'s lock, else None."""
+        ...
+
+    async def unlock(self, key: str, token: str) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class InProcessCache:
+    """A bounded LRU with per-entry expiry, for the embedded default and tests."""
+
+    def __init__(self, max_entries: int = 10_000, *, clock: Clock = time.monotonic) -> None:
+        if max_entries < 1:
+            raise ValueError(f"max_entries must be at least 1, got {max_entries}")
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def get(self, key: str) -> bytes | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        expires_at, value = entry
+        if self.clock() >= expires_at:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return value
+
+    async def set(self, key: str, value: bytes, ttl_s: float) -> None:
+        self._entries[key] = (self.clock() + ttl_s, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    async def delete(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+    async def try_lock(self, key: str, ttl_s: float) -> str | None:
+        # One process: single-flight in CachingAdapter already makes one call per key.
+        return "local"
+
+    async def unlock(self, key: str, token: str) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        self._entries.clear()
+
+
+# Deletes the lock only while it still holds this caller's token.
+_UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+class RedisCache:
+    """Redis through ``redis.asyncio``, every command bounded by ``command_timeout_s``.
+
+    After a failure the backend is skipped for ``retry_after_s`` so that a dead Redis costs
+    lookups nothing but the first timeout. A command cancelled between send and read must
+    not leave its pooled connection a reply behind (redis-py issues 2624 and 2665):
+    tests/perf/test_cache_redis.py checks every key still maps to its own value.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        command_timeout_s: float = 0.05,
+        retry_after_s: float = 1.0,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.command_timeout_s = command_timeout_s
+        self.retry_after_s = retry_after_s
+        self.clock = clock
+        self._down_until = 0.0
+
+    @classmethod
+    def from_url(cls, url: str, *, command_timeout_s: float = 0.05, retry_after_s: float = 1.0) -> RedisCache:
+        # No client-side retries: a retry would multiply the wait the timeout bounds.
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=command_timeout_s,
+            socket_connect_timeout=command_timeout_s,
+            retry=Retry(NoBackoff(), 0),
+        )
+        return cls(client, command_timeout_s=command_timeout_s, retry_after_s=retry_after_s)
+
+    async def get(self, key: str) -> bytes | None:
+        value = await self._run(lambda: self.client.get(key))
+        return value if isinstance(value, bytes) else None
+
+    async def set(self, key: str, value: bytes, ttl_s: float) -> None:
+        await self._run(lambda: self.client.set(key, value, px=_milliseconds(ttl_s)))
+
+    async def delete(self, key: str) -> None:
+        await self._run(lambda: self.client.delete(key))
+
+    async def try_lock(self, key: str, ttl_s: float) -> str | None:
+        token = secrets.token_hex(8)
+        acquired = await self._run(
+            lambda: self.client.set(f"{key}:lock", token, nx=True, px=_milliseconds(ttl_s))
+        )
+        return token if acquired else None
+
+    async def unlock(self, key: str, token: str) -> None:
+        await self._run(lambda: self.client.eval(_UNLOCK, 1, f"{key}:lock", token))
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def _run(self, command: Callable[[], Awaitable[object]]) -> object:
+        if self.clock() < self._down_until:
+            raise CacheUnavailable("skipped: Redis failed recently")
+        try:
+            async with asyncio.timeout(self.command_timeout_s):
+                return await command()
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._down_until = self.clock() + self.retry_after_s
+            raise CacheUnavailable(type(exc).__name__) from exc
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+def make_cache(redis_url: str | None, *, max_entries: int, command_timeout_s: float) -> Cache:
+    """Redis when ``redis_url`` is set, else the in-process LRU."""
+    if redis_url:
+        return RedisCache.from_url(redis_url, command_timeout_s=command_timeout_s)
+    return InProcessCache(max_entries)
+
+
+class _Throttle:
+    """Lets one event through per ``interval_s`` and counts the ones held back."""
+
+    def __init__(self, interval_s: float, clock: Clock = time.monotonic) -> None:
+        self.interval_s = interval_s
+        self.clock = clock
+        self._next = 0.0
+        self.suppressed = 0
+
+    def ready(self) -> bool:
+        now = self.clock()
+        if now < self._next:
+            self.suppressed += 1
+            return False
+        self._next = now + self.interval_s
+        return True
+
+
+class RecordCache:
+    """AgencyRecords by agency and person over a ``Cache``: keys, codec, veto, degradation.
+
+    ``key_secret`` keys the HMAC over ID numbers; replicas sharing one Redis need the same
+    secret, and a random one (the default) is right only for one process.
+    """
+
+    def __init__(
+        self,
+        backend: Cache,
+        key_secret: bytes | None = None,
+        *,
+        is_cacheable: Callable[[AgencyRecords], bool] = always_cacheable,
+        warn_interval_s: float = 60.0,
+        metrics: HubMetrics | None = None,
+    ) -> None:
+        self.backend = backend
+        self.is_cacheable = is_cacheable
+        self.metrics = metrics or METRICS
+        self._secret = key_secret or secrets.token_bytes(32)
+        self._throttle = _Throttle(warn_interval_s)
+
+    def key(self, agency: Agency, id_number: IdNumber) -> str:
+        digest = hmac.new(self._secret, id_number.value.encode(), hashlib.sha256).hexdigest()[:32]
+        return f"{KEY_PREFIX}:{SHAPE}:{agency.value}:{digest}"
+
+    async def get(self, agency: Agency, id_number: IdNumber) -> AgencyRecords | None:
+        """Return the cached records, or None on a miss, a stale shape or a failed backend."""
+        try:
+            data = await self.backend.get(self.key(agency, id_number))
+        except CacheUnavailable as exc:
+            self._degraded("read", exc)
+            self.metrics.cache_event(agency, "unavailable")
+            return None
+
+        records = self._decode(data) if data is not None else None
+        self.metrics.cache_event(agency, "hit" if records is not None else "miss")
+        return records
+
+    async def put(self, id_number: IdNumber, records: AgencyRecords, ttl_s: float) -> bool:
+        """Store ``records`` unless the veto refuses them; True when stored."""
+        if not self.is_cacheable(records):
+            self.metrics.cache_event(records.agency, "uncacheable")
+            return False
+        try:
+            await self.backend.set(self.key(records.agency, id_number), encode_records(records), ttl_s)
+        except CacheUnavailable as exc:
+            self._degraded("write", exc)
+            return False
+        return True
+
+    async def invalidate(self, agency: Agency, id_number: IdNumber) -> None:
+        """Drop one person's cached records at one agency, as a poller does after a change."""
+        try:
+            await self.backend.delete(self.key(agency, id_number))
+        except CacheUnavailable as exc:
+            self._degraded("invalidate", exc)
+
+    async def try_lock(self, key: str, ttl_s: float) -> str | None:
+        try:
+            return await self.backend.try_lock(key, ttl_s)
+        except CacheUnavailable:
+            return "unlocked"
+
+    async def unlock(self, key: str, token: str) -> None:
+        try:
+            await self.backend.unlock(key, token)
+        except CacheUnavailable as exc:
+            self._degraded("unlock", exc)
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
+
+    def _decode(self, data: bytes) -> AgencyRecords | None:
+        try:
+            return decode_records(data)
+        except CacheDecodeError:
+            logger.warning("cached records did not decode; treating them as a miss", exc_info=True)
+            return None
+
+    def _degraded(self, action: str, exc: CacheUnavailable) -> None:
+        if self._throttle.ready():
+            held_back, self._throttle.suppressed = self._throttle.suppressed, 0
+            logger.warning(
+                "cache %s failed (%s); calling the agencies directly (%d similar warnings held back)",
+                action,
+                exc,
+                held_back,
+            )
+
+
+class CachingAdapter:
+    """A ``RecordAdapter`` that answers from ``cache`` for ``ttl_s`` seconds (0 disables)."""
+
+    def __init__(
+        self, inner: RecordAdapter, cache: RecordCache, ttl_s: float, *, fill_lock_s: float = 0.0
+    ) -> None:
+        self.agency = inner.agency
+        self.inner = inner
+        self.cache = cache
+        self.ttl_s = ttl_s
+        self.fill_lock_s = fill_lock_s
+        self._flights: dict[str, asyncio.Task[AgencyRecords]] = {}
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def ping(self) -> None:
+        await self.inner.ping()
+
+    async def aclose(self) -> None:
+        """Stop fills nobody awaits any more, then close the inner adapter; the cache is shared."""
+        for flight in list(self._flights.values()):
+            flight.cancel()
+        await asyncio.gather(*self._flights.values(), return_exceptions=True)
+        await self.inner.aclose()
+
+    async def fetch_records(self, id_number: IdNumber) -> AgencyRecords:
+        if self.ttl_s <= 0:
+            return await self.inner.fetch_records(id_number)
+
+        cached = await self.cache.get(self.agency, id_number)
+        if cached is not None:
+            return cached
+
+        # The shared fill outlives a caller that gives up, so the others still get their answer.
+        key = self.cache.key(self.agency, id_number)
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = asyncio.create_task(self._fill(key, id_number))
+            self._flights[key] = flight
+            flight.add_done_callback(functools.partial(self._land, key))
+        return await asyncio.shield(flight)
+
+    async def invalidate(self, id_number: IdNumber) -> None:
+        await self.cache.invalidate(self.agency, id_number)
+
+    async def _fill(self, key: str, id_number: IdNumber) -> AgencyRecords:
+        if self.fill_lock_s <= 0:
+            return await self._fetch_and_store(id_number)
+
+        token = await self.cache.try_lock(key, self.fill_lock_s)
+        if token is None:
+            filled = await self._wait_for_other_replica(id_number)
+            if filled is not None:
+                return filled
+            return await self._fetch_and_store(id_number)
+        try:
+            return await self._fetch_and_store(id_number)
+        finally:
+            await self.cache.unlock(key, token)
+
+    async def _fetch_and_store(self, id_number: IdNumber) -> AgencyRecords:
+        records = await self.inner.fetch_records(id_number)
+        await self.cache.put(id_number, records, self.ttl_s)
+        return records
+
+    async def _wait_for_other_replica(self, id_number: IdNumber) -> AgencyRecords | None:
+        deadline = time.monotonic() + self.fill_lock_s
+        while time.monotonic() < deadline:
+            await asyncio.sleep(LOCK_POLL_S)
+            cached = await self.cache.get(self.agency, id_number)
+            if cached is not None:
+                return cached
+        return None
+
+    def _land(self, key: str, flight: asyncio.Task[AgencyRecords]) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+        if not flight.cancelled():
+            flight.exception()  # retrieved here so a fill nobody awaited logs no warning

@@ -1,0 +1,185 @@
+"""Prometheus metrics of agency calls, breakers, the cache, polls and notices; ``/metrics``.
+
+Labels hold agencies, codes and statuses only: never an ID number, a name or a case number,
+which would leak personal data and give every person a time series of their own.
+
+``InstrumentedAdapter`` wraps the adapter that talks to the agency, so it sees real
+upstream calls only (cache hits and breaker refusals never reach it) and writes one INFO
+line per call under the request id of the HTTP request that caused it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+
+from adapters.contract import RecordAdapter
+from adapters.errors import HubError
+from adapters.idnumber import IdNumber
+from adapters.records import Agency, AgencyRecords
+from hub.logging import request_id
+
+__all__ = ["BREAKER_STATE_VALUES", "METRICS", "HubMetrics", "InstrumentedAdapter", "metrics_endpoint"]
+
+logger = logging.getLogger(__name__)
+
+OPERATION = "fetch_records"
+
+# Agencies answer in tens of milliseconds when well and hit their timeouts (3-5 s) when not.
+LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+BREAKER_STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
+
+
+class HubMetrics:
+    """Every metric the hub exports, in a registry of its own with the process's CPU and memory."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        if registry is None:
+            registry = CollectorRegistry(auto_describe=True)
+            ProcessCollector(registry=registry)
+        self.registry = registry
+        self.upstream_seconds = Histogram(
+            "hub_upstream_call_seconds",
+            "Duration of calls to an agency's system, seconds",
+            ["agency", "outcome"],
+            buckets=LATENCY_BUCKETS_S,
+            registry=self.registry,
+        )
+        self.upstream_errors = Counter(
+            "hub_upstream_errors",
+            "Failed agency calls by error code",
+            ["agency", "code"],
+            registry=self.registry,
+        )
+        self.upstream_rejections = Counter(
+            "hub_upstream_rejections",
+            "Agency calls refused without calling: reason circuit_open or saturated",
+            ["agency", "reason"],
+            registry=self.registry,
+        )
+        self.breaker_state = Gauge(
+            "hub_breaker_state",
+            "Circuit breaker state: 0 closed, 1 half-open, 2 open",
+            ["agency"],
+            registry=self.registry,
+        )
+        self.cache_events = Counter(
+            "hub_cache_lookups",
+            "Records cache lookups by result: hit, miss, unavailable (backend down), uncacheable (vetoed)",
+            ["agency", "result"],
+            registry=self.registry,
+        )
+        self.poll_lag = Gauge(
+            "hub_poll_lag_seconds",
+            "Age of the newest change a poller has processed, seconds",
+            ["agency"],
+            registry=self.registry,
+        )
+        self.notices = Gauge(
+            "hub_notices", "Correction notices by status", ["status"], registry=self.registry
+        )
+        self._notice_statuses: set[str] = set()
+
+    def upstream_call(self, agency: Agency, seconds: float, error: BaseException | None) -> None:
+        outcome = "ok" if error is None else "error"
+        self.upstream_seconds.labels(agency.value, outcome).observe(seconds)
+        if error is not None:
+            self.upstream_errors.labels(agency.value, _code(error)).inc()
+
+    def rejection(self, agency: Agency, reason: str) -> None:
+        self.upstream_rejections.labels(agency.value, reason).inc()
+
+    def set_breaker_state(self, agency: Agency, state: str) -> None:
+        self.breaker_state.labels(agency.value).set(BREAKER_STATE_VALUES[state])
+
+    def cache_event(self, agency: Agency, result: str) -> None:
+        self.cache_events.labels(agency.value, result).inc()
+
+    def observe_poll_lag(self, agency: Agency | str, lag_s: float) -> None:
+        """Record how far behind the agency's newest change a poller is, in seconds."""
+        self.poll_lag.labels(str(agency)).set(lag_s)
+
+    def set_notices_by_status(self, counts: Mapping[str, int]) -> None:
+        """Replace the notice counts; a status missing from ``counts`` drops to zero."""
+        for status in self._notice_statuses - counts.keys():
+            self.notices.labels(status).set(0)
+        for status, count in counts.items():
+            self.notices.labels(status).set(count)
+        self._notice_statuses |= set(counts)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+METRICS = HubMetrics()
+
+
+def metrics_endpoint(metrics: HubMetrics | None = None) -> Callable[[Request], Awaitable[Response]]:
+    """Return a Starlette endpoint that serves ``metrics`` in the Prometheus text format."""
+    chosen = metrics or METRICS
+
+    async def serve_metrics(request: Request) -> Response:
+        return Response(chosen.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    return serve_metrics
+
+
+class InstrumentedAdapter:
+    """Times every call to the agency, counts its errors, and logs one line per call."""
+
+    def __init__(self, inner: RecordAdapter, metrics: HubMetrics | None = None) -> None:
+        self.agency = inner.agency
+        self.inner = inner
+        self.metrics = metrics or METRICS
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def ping(self) -> None:
+        await self.inner.ping()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    async def fetch_records(self, id_number: IdNumber) -> AgencyRecords:
+        started = time.perf_counter()
+        try:
+            records = await self.inner.fetch_records(id_number)
+        except Exception as exc:
+            self._observe(id_number, started, exc)
+            raise
+        self._observe(id_number, started, None)
+        return records
+
+    def _observe(self, id_number: IdNumber, started: float, error: Exception | None) -> None:
+        seconds = time.perf_counter() - started
+        self.metrics.upstream_call(self.agency, seconds, error)
+        logger.info(
+            "upstream agency=%s operation=%s id_number=%s outcome=%s code=%s ms=%.1f request_id=%s",
+            self.agency.value,
+            OPERATION,
+            id_number.masked(),
+            "ok" if error is None else "error",
+            "-" if error is None else _code(error),
+            seconds * 1000,
+            request_id.get(),
+        )
+
+
+def _code(error: BaseException) -> str:
+    # Anything outside the hub's tree is an adapter bug; its class name is safe to label.
+    return error.code if isinstance(error, HubError) else type(error).__name__
