@@ -47,7 +47,8 @@ from hub.auth import DEFAULT_KEY_FILE, Role, load_or_create_key, mint_token, par
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_KEY_FILE,
     show_default=True,
-    help="签名私钥（PEM）。 / Signing key (PEM).",
+    envvar="HUB_AUTH_KEY_FILE",
+    help="签名私钥（PEM），与 HUB_AUTH_KEY_FILE 相同。 / Signing key (PEM), as HUB_AUTH_KEY_FILE.",
 )
 @click.option("--issuer", default=None, help="令牌签发者 iss。 / Issuer claim.")
 @click.option("--audience", default=None, help="令牌受众 aud。 / Audience claim.")

@@ -81,9 +81,19 @@ def start_stand_ins() -> list[subprocess.Popen[bytes]]:
     return [court, bureau]
 
 
+def run_hub_command(arguments: list[str], log: IO[bytes]) -> None:
+    subprocess.run([sys.executable, "-m", "hub", *arguments], check=True, stdout=log, stderr=log)  # noqa: S603
+
+
+def build_person_index(log: IO[bytes]) -> None:
+    """Feed the person index from every agency and link it, as the nightly cron run would."""
+    for agency in ("police", "court", "prison", "correction"):
+        run_hub_command(["poll-identity", agency], log)
+    run_hub_command(["relink"], log)
+
+
 def start_notice_flow(log: IO[bytes]) -> list[subprocess.Popen[bytes]]:
-    """Migrate the hub's store, then loop the poller, the deliverer and the receipt reader."""
-    subprocess.run([sys.executable, "-m", "hub", "migrate"], check=True, stdout=log, stderr=log)  # noqa: S603
+    """Loop the poller, the deliverer and the receipt reader."""
     cycle = str(CYCLE_S)
     return [
         start(["hub", "poll", "court", "--skip-history", "--loop", cycle], log),
@@ -101,6 +111,9 @@ def main() -> None:
     with open(DEMO_DIR / "notices.log", "ab") as notice_log:
         try:
             children += start_stand_ins()
+            run_hub_command(["migrate"], notice_log)
+            print("正在建立人员索引…", flush=True)
+            build_person_index(notice_log)
             children += start_notice_flow(notice_log)
 
             from hub.settings import Settings
@@ -109,6 +122,7 @@ def main() -> None:
             address = f"http://{settings.host}:{settings.port}/graphql"
             print(f"政法数据交换枢纽演示：{address} （Ctrl+C 停止）", flush=True)
             print(f"通知书流转日志：{DEMO_DIR / 'notices.log'}", flush=True)
+            print("签发演示令牌：.venv/bin/hub token --role judge --unit court:513400", flush=True)
             uvicorn.run("hub.app:create_app", factory=True, host=settings.host, port=settings.port)
         finally:
             for child in children:

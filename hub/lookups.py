@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from adapters.idnumber import IdNumber, mask_id_number
-from adapters.records import Judgment, PersonIdentity
+from adapters.records import Agency, Judgment, PersonIdentity, SourceRef
 from hub.audit import lookup_entry, returned_from_lookup
 from hub.auth import Principal
+from hub.identity.lookup import RecordLink
 from hub.policy import Operation, authorize
 from hub.purpose import StatedPurpose, state_purpose
 from hub.rate_limit import RateLimiter
@@ -62,6 +63,30 @@ class AuditedLookup:
     @property
     def sealed_returned(self) -> bool:
         return self.filtered.records.sealed_returned
+
+    @property
+    def links(self) -> Sequence[RecordLink]:
+        """The index's links to agencies that returned visible records in this answer.
+
+        A link to an agency whose records were all withheld would show that a hidden record
+        exists, so it is left out with them.
+        """
+        links: Sequence[RecordLink] = getattr(self.filtered.result, "links", ())
+        answered = _agencies_with_records(self.filtered.result)
+        return [link for link in links if link.agency in answered]
+
+    def reporters(self, judgment: Judgment) -> Sequence[Agency]:
+        """Return the agencies whose visible records carry ``judgment``'s case number."""
+        case = judgment.case_number.canonical
+        info = self.case_information
+        found = [judgment.source.agency]
+        for custody in info.custody:
+            if custody.case_number is not None and custody.case_number.canonical == case:
+                found.append(custody.source.agency)
+        for correction in info.corrections:
+            if correction.case_number is not None and correction.case_number.canonical == case:
+                found.append(correction.source.agency)
+        return list(dict.fromkeys(found))
 
     @property
     def cacheable(self) -> bool:
@@ -138,3 +163,25 @@ class LookupService:
                 appended.sequence,
             )
         return AuditedLookup(filtered, stated, appended.sequence)
+
+
+class _Sourced(Protocol):
+    @property
+    def source(self) -> SourceRef: ...
+
+
+def _agencies_with_records(result: LookupResult) -> set[str]:
+    info = result.case_information
+    groups: list[Sequence[_Sourced]] = [
+        result.criminal_records,
+        info.judgments,
+        info.police_cases,
+        info.coercive_measures,
+        info.administrative_detentions,
+        info.custody,
+        info.corrections,
+    ]
+    agencies = {str(record.source.agency.value) for group in groups for record in group}
+    if result.person is not None:
+        agencies.add(result.person.source.agency.value)
+    return agencies

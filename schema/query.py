@@ -34,6 +34,7 @@ from schema.types import (
     Judgment,
     Person,
     PoliceCase,
+    RecordLink,
 )
 
 CASE_NUMBER_HELP = "案号或案件编号；办案、审查起诉、审判等目的必填 / case number; required by case purposes"
@@ -99,15 +100,33 @@ class PriorRecords:
     criminal_records: list[CriminalRecord]
     case_information: CaseInformation
     sources: list[Source]
+    links: list[RecordLink] = strawberry.field(
+        description="人员索引中与此人关联、且本次返回了记录的机关记录 / the person index's records of this"
+        " person at agencies that returned records here, with how each was linked"
+    )
 
     @classmethod
     def from_view(cls, view: PriorRecordsView, language: str) -> PriorRecords:
         return cls(
             id_number=view.id_number.value,
             person=None if view.person is None else Person.from_record(view.person),
-            criminal_records=[CriminalRecord.from_record(judgment) for judgment in view.criminal_records],
+            criminal_records=[
+                CriminalRecord.with_reporters(judgment, view.reporters(judgment))
+                for judgment in view.criminal_records
+            ],
             case_information=CaseInformation.from_view(view.case_information),
             sources=[Source.from_outcome(outcome, language) for outcome in view.sources],
+            links=[
+                RecordLink(
+                    agency=Agency(link.agency),
+                    local_key=link.local_key,
+                    method=link.method,
+                    score=link.score,
+                    id_number_masked=link.id_number_masked,
+                    same_id_number=link.same_id_number,
+                )
+                for link in view.links
+            ],
         )
 
 

@@ -7,6 +7,7 @@ in the service before anything reaches this module.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Self
 
 import strawberry
@@ -152,7 +153,30 @@ class Judgment:
 
 @strawberry.type(description="犯罪记录 / criminal record: a guilty verdict in an effective judgment")
 class CriminalRecord(Judgment):
-    pass
+    reported_by: list[Agency] = strawberry.field(
+        default_factory=list,
+        description="报告该判决的机关：法院及执行该判决的监狱、社区矫正机构 / every agency whose records"
+        " carry this judgment's case number: the court and the prison or correction office executing it",
+    )
+
+    @classmethod
+    def with_reporters(cls, judgment: records.Judgment, reporters: Sequence[Agency]) -> CriminalRecord:
+        record = cls.from_record(judgment)
+        record.reported_by = list(reporters) or [judgment.source.agency]
+        return record
+
+
+@strawberry.type(description="人员索引关联 / one agency record linked to the person, and how")
+class RecordLink:
+    agency: Agency
+    local_key: str = strawberry.field(description="the agency's own person key")
+    method: str = strawberry.field(
+        description="id_number: same valid ID number; probabilistic: match weights; confirmed: an"
+        " operator's decision; single: the only record"
+    )
+    score: float | None = strawberry.field(description="Fellegi-Sunter match weight, when scored")
+    id_number_masked: str | None
+    same_id_number: bool = strawberry.field(description="recorded under the ID number looked up")
 
 
 @strawberry.type(description="公安案件 / police case")
