@@ -26,13 +26,18 @@ def audit() -> None:
     ),
 )
 @click.option(
-    "--url", default=DEFAULT_URL, show_default=True, help="枢纽数据库地址。 / The hub store's SQLAlchemy URL."
+    "--url",
+    default=DEFAULT_URL,
+    show_default=True,
+    envvar="HUB_STORE_URL",
+    help="枢纽数据库地址，与 HUB_STORE_URL 相同。 / The hub store's SQLAlchemy URL, as HUB_STORE_URL.",
 )
 @click.option(
     "--public-key",
     "key_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=DEFAULT_SIGNING_KEY_FILE,
+    envvar="HUB_AUDIT_SIGNING_KEY_FILE",
     show_default=True,
     help="检查点公钥（PEM；给出私钥文件时取其公钥）。 / Checkpoint public key (PEM).",
 )

@@ -52,7 +52,6 @@ def demo_environment() -> dict[str, str]:
         "HUB_PRISON_DB_URL": f"sqlite+aiosqlite:///{folder / 'prison.sqlite'}",
         "HUB_CORRECTION_DB_URL": f"sqlite+aiosqlite:///{folder / 'correction.sqlite'}",
         "HUB_BUREAU_URL": f"http://127.0.0.1:{BUREAU_PORT}/soap",
-        "HUB_STORE_URL": f"sqlite+aiosqlite:///{folder / 'hub.sqlite'}",
     }
 
 
