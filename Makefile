@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck clean
+.PHONY: install demo test lint typecheck federation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
+
+# Composes the schema as an Apollo Federation v2 subgraph with @apollo/composition (needs node and npm).
+federation: $(STAMP)
+	npm ci --prefix docker/federation --no-audit --no-fund
+	$(PY) -m pytest tests/test_federation.py
 
 clean:
 	rm -rf $(VENV) var

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from adapters.idnumber import mask_id_number
@@ -99,19 +100,40 @@ def candidate_view(match: PersonMatch) -> CandidateView:
     )
 
 
-class PeopleDesk:
-    """The request's ``people`` service; ``operator`` is the caller's actor id, kept with decisions."""
+# Writes one audit entry for a search: the operation and the index records it returned
+# as (agency, local key) pairs. ``hub.context`` supplies it, bound to the caller.
+SearchRecorder = Callable[[str, Sequence[tuple[str, str]]], Awaitable[None]]
 
-    def __init__(self, service: IdentityService, operator: str) -> None:
+
+class PeopleDesk:
+    """The request's ``people`` service; ``operator`` is the caller's actor id, kept with decisions.
+
+    Searches and person views are lookups of people, so each is audited through ``recorder``
+    before its result is returned.
+    """
+
+    def __init__(
+        self, service: IdentityService, operator: str, recorder: SearchRecorder | None = None
+    ) -> None:
         self.service = service
         self.operator = operator
+        self.recorder = recorder
 
     async def search(self, name: str, birth_date: dt.date | None, limit: int) -> list[CandidateView]:
-        return [candidate_view(m) for m in await self.service.search(name, birth_date, limit)]
+        found = [candidate_view(m) for m in await self.service.search(name, birth_date, limit)]
+        await self._record("people", [(r.agency, r.local_key) for c in found for r in c.records])
+        return found
 
     async def person(self, person_id: int) -> HubPersonView | None:
         view = await self.service.person(person_id)
-        return person_view(view) if view is not None else None
+        shown = person_view(view) if view is not None else None
+        records = [(r.agency, r.local_key) for r in shown.records] if shown is not None else []
+        await self._record("hubPerson", records)
+        return shown
+
+    async def _record(self, operation: str, records: Sequence[tuple[str, str]]) -> None:
+        if self.recorder is not None:
+            await self.recorder(operation, records)
 
     async def possible_matches(self, limit: int) -> list[PairView]:
         return [pair_view(m) for m in await self.service.possible_matches(limit)]
