@@ -34,34 +34,40 @@ def audit() -> None:
 )
 @click.option(
     "--public-key",
-    "key_path",
+    "key_paths",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=DEFAULT_SIGNING_KEY_FILE,
+    multiple=True,
+    default=[DEFAULT_SIGNING_KEY_FILE],
     envvar="HUB_AUDIT_SIGNING_KEY_FILE",
     show_default=True,
-    help="检查点公钥（PEM；给出私钥文件时取其公钥）。 / Checkpoint public key (PEM).",
+    help=(
+        "检查点公钥（PEM；给出私钥文件时取其公钥）；密钥轮换后可重复给出新旧公钥。"
+        " / Checkpoint public key (PEM); repeat it to accept the keys of before and after a rotation."
+    ),
 )
 @click.option(
     "--checkpoint-every",
     type=click.IntRange(min=0),
     default=DEFAULT_CHECKPOINT_EVERY,
+    envvar="HUB_AUDIT_CHECKPOINT_EVERY",
     show_default=True,
     help=(
         "检查点间隔（条）；0 表示不检查缺失的检查点。"
         " / Checkpoint interval; 0 skips the missing-checkpoint check."
     ),
 )
-def verify_command(url: str, key_path: Path, checkpoint_every: int) -> None:
-    report = asyncio.run(_verify(url, key_path, checkpoint_every))
+def verify_command(url: str, key_paths: tuple[Path, ...], checkpoint_every: int) -> None:
+    report = asyncio.run(_verify(url, key_paths, checkpoint_every))
     click.echo(describe(report))
     if not report.ok:
         sys.exit(1)
 
 
-async def _verify(url: str, key_path: Path, checkpoint_every: int) -> VerifyReport:
+async def _verify(url: str, key_paths: tuple[Path, ...], checkpoint_every: int) -> VerifyReport:
     engine = create_engine(url)
+    keys = [load_public_key(path) for path in key_paths]
     try:
-        return await verify(engine, load_public_key(key_path), checkpoint_every=checkpoint_every or None)
+        return await verify(engine, keys, checkpoint_every=checkpoint_every or None)
     finally:
         await engine.dispose()
 

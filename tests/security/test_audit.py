@@ -337,3 +337,28 @@ def test_the_verify_command_answers_in_chinese_and_fails_with_exit_code_1(tmp_pa
     broken = CliRunner().invoke(audit_group, arguments)
     assert broken.exit_code == 1
     assert broken.output.startswith("审计日志校验失败：第 6 条起序号缺失")
+
+
+def test_verify_command_accepts_old_and_new_keys(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}"
+    old_file, new_file = tmp_path / "old-key.pem", tmp_path / "new-key.pem"
+    old_signer = load_or_create_signing_key(old_file)
+    load_or_create_signing_key(new_file)
+
+    async def prepare() -> None:
+        await migrate(url)
+        engine = create_engine(url)
+        try:
+            await fill(engine, old_signer)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(prepare())
+    base = ["verify", "--url", url, "--checkpoint-every", str(EVERY)]
+    new_only = CliRunner().invoke(audit_group, [*base, "--public-key", str(new_file)])
+    both = CliRunner().invoke(
+        audit_group, [*base, "--public-key", str(new_file), "--public-key", str(old_file)]
+    )
+
+    assert new_only.exit_code == 1
+    assert both.exit_code == 0, both.output
