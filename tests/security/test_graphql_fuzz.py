@@ -179,7 +179,7 @@ def server(tmp_path: Path) -> Iterator[tuple[httpx.Client, dict[str, dict[str, s
 
 
 @settings(
-    max_examples=2000,
+    max_examples=3000,
     deadline=None,
     derandomize=True,
     suppress_health_check=[
