@@ -3,7 +3,7 @@
 ``deliver_notice`` sends one execution notice with the hub's idempotency key: the bureau
 keeps one record per key, so a retry after a timeout or a dropped connection returns the
 first acceptance instead of a second record. ``receipts_after`` reads officers' receipts
-past a sequence number the caller stores.
+past a sequence number the caller stores; a receipt may carry the day the person reported in.
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ class BureauReceipt:
     county_code: str
     received_at: dt.datetime
     officer: str
+    # The day the person reported in (CC Law art. 21), once the bureau has recorded it. The
+    # bureau re-issues a receipt under a new sequence when it records or corrects the day.
+    reported_on: dt.date | None = None
 
 
 class BureauAdapter:
@@ -121,6 +124,17 @@ def _items(result: Any) -> list[Any]:
     return list(getattr(result, "receipt", None) or [])
 
 
+def _reported_on(value: Any) -> dt.date | None:
+    """``reportedOn`` is optional: older bureau services leave it out."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
 def _receipt(item: Any) -> BureauReceipt:
     try:
         received_at = item.receivedAt
@@ -135,6 +149,7 @@ def _receipt(item: Any) -> BureauReceipt:
             county_code=str(item.countyCode),
             received_at=received_at,
             officer=str(item.officer or ""),
+            reported_on=_reported_on(getattr(item, "reportedOn", None)),
         )
     except (AttributeError, TypeError, ValueError) as exc:
         raise UpstreamDataError(agency=AGENCY, operation="ListReceipts", detail=type(exc).__name__) from exc

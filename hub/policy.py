@@ -41,6 +41,7 @@ class Operation(StrEnum):
     HUB_PERSON = "hubPerson"  # one linked person of the index, with every agency's record
     POSSIBLE_MATCHES = "possibleMatches"  # operator: record pairs awaiting a decision
     DECIDE_MATCH = "decideMatch"  # operator: confirm or reject a possible match
+    RECORD_REPORTING = "recordReporting"  # the day a person reported in to the correction office
 
 
 class Scope(StrEnum):
@@ -91,6 +92,8 @@ RULES: tuple[Rule, ...] = (
     Rule(_R.CORRECTION_OFFICER, _O.NOTICE_CHANGED, _OWN, "CC Law arts. 17, 20"),
     Rule(_R.CORRECTION_OFFICER, _O.ACKNOWLEDGE_RECEIPT, _OWN, "2020 Implementation Measures art. 16"),
     Rule(_R.CORRECTION_OFFICER, _O.INDICATORS, _OWN, "CC Law art. 21: reporting-in deadlines"),
+    # The office the person reports in to is the one that records the day (CC Law art. 21).
+    Rule(_R.CORRECTION_OFFICER, _O.RECORD_REPORTING, _OWN, "CC Law art. 21: reporting in"),
     Rule(_R.JUDGE, _O.NOTICES, _OWN, "SPC Interpretation art. 519: the deciding court delivers"),
     Rule(_R.JUDGE, _O.NOTICE, _OWN, "SPC Interpretation art. 519"),
     Rule(_R.JUDGE, _O.NOTICE_CHANGED, _OWN, "SPC Interpretation art. 519"),

@@ -1,4 +1,4 @@
-"""Community-correction notices: list, one notice, indicators, receipt acknowledgement, changes.
+"""Community-correction notices: list, one notice, indicators, receipts, reporting in, changes.
 
 Lists use a simple connection, ``NoticeConnection { items nextCursor }``: newest notices first,
 ``nextCursor`` is null on the last page and goes into ``after`` for the next one. Resolvers
@@ -40,6 +40,10 @@ class NoticeStatus(Enum):
 class OverdueItem(Enum):
     NOTICE = strawberry.enum_value("notice", description="notice to the bureau, due on noticeDue")
     RECEIPT = strawberry.enum_value("receipt", description="the bureau's receipt, due on receiptDue")
+    REPORTING = strawberry.enum_value(
+        "reporting",
+        description="the person reporting in to the correction office, due on reportingDue (CC Law art. 21)",
+    )
 
 
 @strawberry.type(description="社区矫正执行通知书 / community-correction notice; identities masked")
@@ -65,8 +69,9 @@ class Notice:
     receipt_due: dt.date | None = strawberry.field(description="set once the notice is delivered online")
     overdue: bool = strawberry.field(
         description=(
-            "any overdueItems: the notice not delivered by noticeDue, or the receipt not returned by "
-            "receiptDue; notices routed to the police are never overdue"
+            "any overdueItems: the notice not delivered by noticeDue, the receipt not returned by "
+            "receiptDue, or the person not reported in by reportingDue; notices routed to the police "
+            "are never overdue"
         )
     )
     overdue_items: list[OverdueItem]
@@ -74,6 +79,9 @@ class Notice:
     last_error: str | None
     delivered_at: dt.datetime | None
     receipt_at: dt.datetime | None
+    reported_on: dt.date | None = strawberry.field(
+        description="报到日期 / the day the person reported in to the correction office; null until known"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -104,6 +112,7 @@ class Notice:
             last_error=record.last_error,
             delivered_at=record.delivered_at,
             receipt_at=record.receipt_at,
+            reported_on=record.reported_on,
             created_at=record.created_at,
             updated_at=record.updated_at,
         )
@@ -142,7 +151,8 @@ class StatusCount:
 @strawberry.type(
     description=(
         "社区矫正衔接指标 / indicators over the notices whose judgments took effect in the period. "
-        "Shares are fractions from 0 to 1 over forBureau, and null when forBureau is 0 (an empty period)."
+        "Shares are fractions from 0 to 1 over forBureau, and null when forBureau is 0 (an empty period); "
+        "reportedInTimeShare alone is over reportingKnown."
     )
 )
 class NoticeIndicators:
@@ -160,10 +170,19 @@ class NoticeIndicators:
         description="receipts on or before reportingDue: the store's closest measure of reporting in"
     )
     received_by_reporting_due_share: float | None
+    reported_in_time: int = strawberry.field(
+        description="notices whose person reported in on or before reportingDue (CC Law art. 21)"
+    )
+    reporting_known: int = strawberry.field(
+        description=(
+            "notices whose reporting in can be judged: reportedOn is known, or reportingDue has passed "
+            "(China time); later notices still within their ten days are left out"
+        )
+    )
     reported_in_time_share: float | None = strawberry.field(
         description=(
-            "share of people who reported in within reportingDue; null because the hub's store holds "
-            "no reporting-in data yet (see receivedByReportingDueShare)"
+            "reportedInTime ÷ reportingKnown: the share of people reported in on time; "
+            "null when reportingKnown is 0"
         )
     )
 
@@ -182,6 +201,8 @@ class NoticeIndicators:
             receipt_share=view.receipt_share,
             received_by_reporting_due=view.received_by_reporting_due,
             received_by_reporting_due_share=view.received_by_reporting_due_share,
+            reported_in_time=view.reported_in_time,
+            reporting_known=view.reporting_known,
             reported_in_time_share=view.reported_in_time_share,
         )
 
@@ -236,6 +257,16 @@ async def resolve_acknowledge_receipt(
     return Notice.from_record(record)
 
 
+async def resolve_record_reporting(
+    info: Info[HubContext, None], notice_id: strawberry.ID, reported_on: dt.date
+) -> Notice:
+    context = info.context
+    parsed = parse_notice_id(notice_id)
+    context.access.authorize("recordReporting", (await context.notices.get_notice(parsed)).counties)
+    record = await context.notices.record_reporting(parsed, reported_on)
+    return Notice.from_record(record)
+
+
 async def resolve_notice_changed(
     info: Info[HubContext, None],
     county_code: Annotated[str | None, strawberry.argument(description=COUNTY_HELP)] = None,
@@ -256,6 +287,14 @@ class Mutation:
         description=(
             "司法局签收通知书 / the justice bureau signs for a notice; repeating it changes nothing. "
             "receivedOn defaults to today (China time) and may not lie in the future."
+        ),
+    )
+    record_reporting: Notice = strawberry.mutation(
+        resolver=resolve_record_reporting,
+        description=(
+            "登记报到日期 / record the day the person reported in to the correction office "
+            "(CC Law art. 21); the same day again changes nothing, another day replaces it. "
+            "reportedOn may not lie in the future (China time) or before the effective date."
         ),
     )
 

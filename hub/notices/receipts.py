@@ -3,16 +3,21 @@
 A receipt also closes the notice's outbox entry: when the bureau stored a notice but its
 response never reached the hub (a fault after the store), the receipt proves delivery and
 retries stop.
+
+A receipt may carry the day the person reported in (``reported_on``, CC Law art. 21). The
+bureau re-issues the receipt under a new sequence when it learns or corrects that day, so the
+collector stores the day whenever it differs from the notice's, with its own audit entry.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.bureau import BureauReceipt
@@ -35,6 +40,7 @@ class ReceiptReport:
     ran: bool
     receipts: int = 0
     marked_received: int = 0
+    reporting_recorded: int = 0  # notices whose reporting-in day was set or changed
     unknown: list[str] = field(default_factory=list)  # acceptance ids the hub never sent
 
 
@@ -56,7 +62,12 @@ async def collect_receipts(
             await _collect_one(
                 store, f"justice_bureau {name}", source, report, batch_size, max_batches, audit
             )
-        logger.info("receipts: %d read, %d notices received", report.receipts, report.marked_received)
+        logger.info(
+            "receipts: %d read, %d notices received, %d reporting-in days recorded",
+            report.receipts,
+            report.marked_received,
+            report.reporting_recorded,
+        )
         return report
 
 
@@ -123,3 +134,26 @@ async def _apply(
     if result.rowcount and audit is not None:
         entry = notice_entry(None, notice_id, was, NoticeStatus.RECEIVED, operation="receipts")
         await audit.record(conn, entry)
+    if receipt.reported_on is not None:
+        report.reporting_recorded += await _record_reporting(conn, notice_id, receipt.reported_on, audit)
+
+
+async def _record_reporting(
+    conn: AsyncConnection, notice_id: int, reported_on: dt.date, audit: AuditLog | None
+) -> int:
+    """Store the bureau's reporting-in day when it differs; 1 when the notice changed."""
+    result = await conn.execute(
+        update(notices)
+        .where(
+            notices.c.id == notice_id,
+            or_(notices.c.reported_on.is_(None), notices.c.reported_on != reported_on),
+        )
+        .values(reported_on=reported_on, updated_at=utcnow())
+    )
+    if result.rowcount and audit is not None:
+        # A receipt leaves the notice received (``_apply`` above), so the status stays received;
+        # the entry records that the reporting-in day came from the bureau.
+        received = NoticeStatus.RECEIVED
+        entry = notice_entry(None, notice_id, received, received, operation="receiptReporting")
+        await audit.record(conn, entry)
+    return result.rowcount

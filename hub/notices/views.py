@@ -1,4 +1,4 @@
-"""The read side of correction notices, the officers' receipt acknowledgement, and change events.
+"""The read side of correction notices, receipts and reporting in recorded by officers, and change events.
 
 Overdue rule, per status (``hub.deadlines.overdue``: done after the due date, or not done and
 today past it; "today" is the date in China Standard Time):
@@ -7,13 +7,18 @@ today past it; "today" is the date in China Standard Time):
 - every other status, item ``notice``: due ``notice_due``, done on the day the notice was
   delivered online, or for a notice never delivered online, the day the bureau signed for it;
 - once a receipt is due (``receipt_due`` is set on delivery), item ``receipt``: due
-  ``receipt_due``, done on the day of the receipt.
+  ``receipt_due``, done on the day of the receipt;
+- item ``reporting``: due ``reporting_due`` (CC Law art. 21: ten days from the judgment taking
+  effect), done on ``reported_on``, the day the person reported in to the correction office,
+  which the bureau sends with its receipts or an officer records (``record_reporting``). So it
+  is overdue once ``reporting_due`` has passed with no ``reported_on``, and stays overdue
+  (late) when ``reported_on`` is after ``reporting_due``.
 
-A notice is overdue when any item is. Documents and reporting in are not judged: the
-documents travel on paper outside the hub and the store holds no reporting-in data, so
-``documents_due`` and ``reporting_due`` are shown but never make a notice overdue.
+A notice is overdue when any item is. Documents are not judged: they travel on paper outside
+the hub, so ``documents_due`` is shown but never makes a notice overdue.
 
-Subscribers learn of changes two ways. Changes made in this process (``acknowledge_receipt``)
+Subscribers learn of changes two ways. Changes made in this process (``acknowledge_receipt``,
+``record_reporting``)
 are published on ``hub.pubsub`` at once, reaching every replica when Redis is configured.
 Changes made by ``hub poll``, ``hub deliver`` and ``hub receipts`` (separate processes, run by
 cron) are found by one watcher per process that reads the rows whose ``updated_at`` moved,
@@ -32,7 +37,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, RowMapping, select, true, update
+from sqlalchemy import ColumnElement, RowMapping, or_, select, true, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.errors import InvalidNoticeArgument, NoticeNotFound
@@ -85,6 +90,7 @@ class NoticeView:
     last_error: str | None
     delivered_at: dt.datetime | None
     receipt_at: dt.datetime | None
+    reported_on: dt.date | None
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -114,8 +120,14 @@ class NoticeIndicators:
     sent_on_time: int
     with_receipt: int
     received_by_reporting_due: int
-    # NOTE: the store holds no reporting-in data yet, so this share cannot be computed.
-    reported_in_time_share: float | None = None
+    # Reporting in (CC Law art. 21): ``reporting_known`` counts the notices whose outcome is
+    # known, reported in or past ``reporting_due``; ``reported_in_time`` those reported by it.
+    reported_in_time: int = 0
+    reporting_known: int = 0
+
+    @property
+    def reported_in_time_share(self) -> float | None:
+        return _share(self.reported_in_time, self.reporting_known)
 
     @property
     def sent_on_time_share(self) -> float | None:
@@ -229,6 +241,38 @@ class NoticeService:
         await publish_notice_change(self.pubsub, _change_of(view))
         return view
 
+    async def record_reporting(
+        self, notice_id: int, reported_on: dt.date, actor: Principal | None
+    ) -> NoticeView:
+        """Record the day the person reported in; the same day again changes nothing.
+
+        A different day replaces the one stored (an officer's correction, audited as well).
+        """
+        today = self._today()
+        if reported_on > today:
+            raise InvalidNoticeArgument(
+                "notices.reported_on", argument="reportedOn", value=reported_on, today=today
+            )
+        async with self.store.engine.begin() as conn:
+            found = (await conn.execute(select(notices).where(notices.c.id == notice_id))).mappings().first()
+            row = _reportable(found, notice_id, reported_on)
+            changed = await conn.execute(
+                update(notices)
+                .where(notices.c.id == notice_id, _reported_on_differs(reported_on))
+                .values(reported_on=reported_on, updated_at=utcnow())
+            )
+            if changed.rowcount and self.audit is not None:
+                status = row["status"]
+                entry = notice_entry(actor, notice_id, status, status, operation="recordReporting")
+                await self.audit.record(conn, entry)
+        view = await self.get_notice(notice_id)
+        if changed.rowcount:
+            logger.info(
+                "notice %d reporting in recorded by %s", notice_id, actor.user_id if actor else "system"
+            )
+            await publish_notice_change(self.pubsub, _change_of(view))
+        return view
+
     async def indicators(
         self, period_start: dt.date, period_end: dt.date, county_code: str | None
     ) -> NoticeIndicators:
@@ -238,8 +282,9 @@ class NoticeService:
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(select(notices).where(*conditions))).mappings().all()
 
+        today = self._today()
         counts = dict.fromkeys(NoticeStatus.ALL, 0)
-        sent_on_time = with_receipt = by_reporting_due = 0
+        sent_on_time = with_receipt = by_reporting_due = reported_in_time = reporting_known = 0
         for row in rows:
             counts[row["status"]] = counts.get(row["status"], 0) + 1
             if row["status"] == NoticeStatus.ROUTED_TO_POLICE:
@@ -250,6 +295,8 @@ class NoticeService:
             sent_on_time += _on_time(delivered_on, notice_due)
             with_receipt += received_on is not None
             by_reporting_due += _on_time(received_on, reporting_due)
+            reported_in_time += _on_time(row["reported_on"], reporting_due)
+            reporting_known += _reporting_known(row["reported_on"], reporting_due, today)
 
         return NoticeIndicators(
             period_start=period_start,
@@ -261,6 +308,8 @@ class NoticeService:
             sent_on_time=sent_on_time,
             with_receipt=with_receipt,
             received_by_reporting_due=by_reporting_due,
+            reported_in_time=reported_in_time,
+            reporting_known=reporting_known,
         )
 
     async def changes(self, county_code: str | None) -> AsyncIterator[NoticeView]:
@@ -388,17 +437,20 @@ class NoticeService:
             documents_due=documents_due,
             reporting_due=reporting_due,
             receipt_due=row["receipt_due"],
-            overdue_items=_overdue_items(row, notice_due, today),
+            overdue_items=_overdue_items(row, notice_due, reporting_due, today),
             attempts=row["attempts"],
             last_error=row["last_error"],
             delivered_at=row["delivered_at"],
             receipt_at=row["receipt_at"],
+            reported_on=row["reported_on"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )
 
 
-def _overdue_items(row: RowMapping, notice_due: dt.date | None, today: dt.date) -> tuple[str, ...]:
+def _overdue_items(
+    row: RowMapping, notice_due: dt.date | None, reporting_due: dt.date | None, today: dt.date
+) -> tuple[str, ...]:
     if row["status"] == NoticeStatus.ROUTED_TO_POLICE:
         return ()
     items = []
@@ -408,7 +460,35 @@ def _overdue_items(row: RowMapping, notice_due: dt.date | None, today: dt.date) 
         items.append("notice")
     if row["receipt_due"] is not None and overdue(row["receipt_due"], received_on, today):
         items.append("receipt")
+    if reporting_due is not None and overdue(reporting_due, row["reported_on"], today):
+        items.append("reporting")
     return tuple(items)
+
+
+def _reportable(row: RowMapping | None, notice_id: int, reported_on: dt.date) -> RowMapping:
+    """Return ``row``, or reject a reporting-in day it cannot have: unknown notice, police case,
+    a day before the judgment took effect (reporting in follows it, CC Law art. 21)."""
+    if row is None:
+        raise NoticeNotFound(notice_id=str(notice_id))
+    if row["status"] == NoticeStatus.ROUTED_TO_POLICE:
+        raise InvalidNoticeArgument(
+            "notices.reporting_not_for_bureau", argument="noticeId", notice_id=notice_id
+        )
+    effective = row["effective_date"]
+    if effective is not None and reported_on < effective:
+        raise InvalidNoticeArgument(
+            "notices.reported_before_effective", argument="reportedOn", value=reported_on, effective=effective
+        )
+    return row
+
+
+def _reported_on_differs(reported_on: dt.date) -> ColumnElement[bool]:
+    return or_(notices.c.reported_on.is_(None), notices.c.reported_on != reported_on)
+
+
+def _reporting_known(reported_on: dt.date | None, reporting_due: dt.date | None, today: dt.date) -> bool:
+    """Return whether reporting in can be judged yet: the person reported in, or the deadline passed."""
+    return reported_on is not None or (reporting_due is not None and today > reporting_due)
 
 
 def encode_cursor(notice_id: int) -> str:

@@ -100,6 +100,8 @@ notices = Table(
     Column("acceptance_id", String(64)),
     Column("delivered_at", UTCDateTime),
     Column("receipt_at", UTCDateTime),
+    # The day the person reported in to the correction office (CC Law art. 21), from the bureau.
+    Column("reported_on", Date),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("court_name", "case_number", name="uq_notices_judgment"),

@@ -23,9 +23,12 @@ from simulators.bureau.faults import FAULTS, FaultConfig
     "--timeout-s", default=30.0, show_default=True, type=float, help="How long the timeout fault waits."
 )
 @click.option(
-    "--auto-receipt-s", default=None, type=float, help="Record a receipt N seconds after acceptance."
+    "--auto-receipt-s",
+    default=None,
+    type=float,
+    help="Record a receipt N seconds after acceptance, reported in 1-12 days after the effective date.",
 )
-@click.option("--seed", default=None, type=int)
+@click.option("--seed", default=None, type=int, help="Seeds the failure draws and demo reporting days.")
 def main(
     db_path: str,
     host: str,

@@ -3,7 +3,13 @@
 ``POST /soap`` serves every county (the county code is part of each request);
 ``POST /soap/{county}`` serves one county and rejects requests for another.
 Admin endpoints (JSON): ``GET|POST /admin/config`` (faults, see ``faults.py``),
-``POST /admin/receipts`` (record an officer's receipt), ``GET /admin/notices``.
+``POST /admin/receipts`` (record an officer's receipt, optionally with ``reported_on``),
+``POST /admin/reporting`` (record the day a person reported in, naming the notice by
+``acceptance_id``, ``idempotency_key`` or ``case_number``), ``GET /admin/notices``.
+
+With ``auto_receipt_s`` set, each notice is receipted that long after acceptance, and the
+person is taken to have reported in 1 to 12 days after the effective date (seeded), left
+unset while that day is still ahead (China time).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from starlette.types import Receive, Scope, Send
 
 from simulators.bureau import envelope
 from simulators.bureau.faults import FaultConfig
-from simulators.bureau.store import BureauStore
+from simulators.bureau.store import BureauStore, NoticeKey, ReceiptRow
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +38,7 @@ WSDL_TEMPLATE = files("simulators.bureau").joinpath("bureau.wsdl").read_text(enc
 _WSDL_ADDRESS = "http://127.0.0.1:8083/soap"
 RETIRED_COUNTIES = {"513425": "513402"}  # Huili county became a city in 2021
 _XML = "text/xml; charset=utf-8"
+CHINA_STANDARD_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 class DroppedConnection(Response):
@@ -84,14 +91,28 @@ def create_app(db_path: str, faults: FaultConfig | None = None) -> Starlette:
 
     async def add_receipt(request: Request) -> Response:
         body = await request.json()
+        try:
+            reported_on = _optional_date(body.get("reported_on"))
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
         receipt = store.record_receipt(
             acceptance_id=body.get("acceptance_id"),
             idempotency_key=body.get("idempotency_key"),
             officer=body.get("officer") or "值班矫正干部",
+            reported_on=reported_on,
         )
-        if receipt is None:
-            return JSONResponse({"error": "未找到该通知书"}, status_code=404)
-        return JSONResponse({"sequence": receipt.sequence, "acceptance_id": receipt.acceptance_id})
+        return _receipt_answer(receipt)
+
+    async def add_reporting(request: Request) -> Response:
+        body = await request.json()
+        try:
+            reported_on = _optional_date(body.get("reported_on"))
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        if reported_on is None:
+            return JSONResponse({"error": "缺少报到日期 reported_on"}, status_code=400)
+        key = NoticeKey(body.get("acceptance_id"), body.get("idempotency_key"), body.get("case_number"))
+        return _receipt_answer(store.record_reporting(key, reported_on))
 
     async def list_notices(request: Request) -> Response:
         return JSONResponse(store.notices(request.query_params.get("county")))
@@ -116,6 +137,7 @@ def create_app(db_path: str, faults: FaultConfig | None = None) -> Starlette:
             Route("/admin/config", get_config, methods=["GET"]),
             Route("/admin/config", set_config, methods=["POST"]),
             Route("/admin/receipts", add_receipt, methods=["POST"]),
+            Route("/admin/reporting", add_reporting, methods=["POST"]),
             Route("/admin/notices", list_notices, methods=["GET"]),
             Route("/healthz", lambda request: Response("ok"), methods=["GET"]),
         ],
@@ -158,6 +180,24 @@ async def _deliver(
     return Response(envelope.acceptance_response(acceptance), media_type=_XML)
 
 
+def _optional_date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValueError(f"reported_on 应为 YYYY-MM-DD 日期，收到 {value!r}") from exc
+
+
+def _receipt_answer(receipt: ReceiptRow | None) -> Response:
+    if receipt is None:
+        return JSONResponse({"error": "未找到该通知书"}, status_code=404)
+    reported_on = receipt.reported_on.isoformat() if receipt.reported_on else None
+    return JSONResponse(
+        {"sequence": receipt.sequence, "acceptance_id": receipt.acceptance_id, "reported_on": reported_on}
+    )
+
+
 def _fail(fault: str) -> Response:
     if fault.startswith("drop"):
         return DroppedConnection()
@@ -181,5 +221,17 @@ async def _auto_receipts(store: BureauStore, config: FaultConfig, *, every_s: fl
         if config.auto_receipt_s is None:
             continue
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=config.auto_receipt_s)
-        for acceptance_id in store.unreceipted_before(cutoff):
-            store.record_receipt(acceptance_id=acceptance_id, officer="自动回执（演示）")
+        for acceptance_id, effective in store.unreceipted_before(cutoff):
+            reported_on = _demo_reporting_day(config, effective)
+            store.record_receipt(
+                acceptance_id=acceptance_id, officer="自动回执（演示）", reported_on=reported_on
+            )
+
+
+def _demo_reporting_day(config: FaultConfig, effective: dt.date | None) -> dt.date | None:
+    """Pick a reporting day 1 to 12 days after ``effective``; None while that day is still ahead."""
+    if effective is None:
+        return None
+    day = effective + dt.timedelta(days=config.reporting_delay_days())
+    today = dt.datetime.now(CHINA_STANDARD_TIME).date()
+    return day if day <= today else None

@@ -69,6 +69,8 @@ def receipts_response(receipts: list[ReceiptRow]) -> bytes:
         etree.SubElement(item, f"{_TNS}countyCode").text = receipt.county_code
         etree.SubElement(item, f"{_TNS}receivedAt").text = receipt.received_at.isoformat()
         etree.SubElement(item, f"{_TNS}officer").text = receipt.officer
+        if receipt.reported_on is not None:  # optional in the WSDL: older clients skip it
+            etree.SubElement(item, f"{_TNS}reportedOn").text = receipt.reported_on.isoformat()
     return _serialize(envelope)
 
 

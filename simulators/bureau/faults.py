@@ -34,10 +34,16 @@ class FaultConfig:
     auto_receipt_s: float | None = None  # record an officer's receipt this many seconds after acceptance
     seed: int | None = None
     _random: random.Random = field(default_factory=random.Random, repr=False)
+    # A separate generator, so auto receipts do not shift the sequence of injected faults.
+    _reporting_random: random.Random = field(default_factory=random.Random, repr=False)
 
     def __post_init__(self) -> None:
         self.validate()
+        self._reseed()
+
+    def _reseed(self) -> None:
         self._random.seed(self.seed)
+        self._reporting_random.seed(self.seed)
 
     def validate(self) -> None:
         if self.fault not in FAULTS:
@@ -63,7 +69,7 @@ class FaultConfig:
                 setattr(self, name, value)
             raise
         if "seed" in changes:
-            self._random.seed(self.seed)
+            self._reseed()
 
     def next_fault(self) -> str | None:
         """Return the fault the next DeliverNotice suffers, or None."""
@@ -73,6 +79,11 @@ class FaultConfig:
         if self.failure_rate and self._random.random() < self.failure_rate:
             return self.fault
         return None
+
+    def reporting_delay_days(self) -> int:
+        """Days from the effective date to an auto receipt's reporting in: 1 to 12, so the demo
+        shows people within the ten days of CC Law art. 21 and people after it."""
+        return self._reporting_random.randint(1, 12)
 
     def public(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if not k.startswith("_")}

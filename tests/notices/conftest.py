@@ -79,9 +79,22 @@ class Bureau:
         records: list[dict[str, object]] = response.json()
         return records
 
-    def record_receipt(self, acceptance_id: str) -> None:
-        response = httpx.post(f"{self.base}/admin/receipts", json={"acceptance_id": acceptance_id})
+    def record_receipt(self, acceptance_id: str, reported_on: dt.date | None = None) -> None:
+        body = {
+            "acceptance_id": acceptance_id,
+            "reported_on": reported_on.isoformat() if reported_on else None,
+        }
+        response = httpx.post(f"{self.base}/admin/receipts", json=body)
         response.raise_for_status()
+
+    def record_reporting(self, reported_on: dt.date, **key: str) -> dict[str, object]:
+        """Record a reporting-in day; ``key`` is acceptance_id, idempotency_key or case_number."""
+        response = httpx.post(
+            f"{self.base}/admin/reporting", json={**key, "reported_on": reported_on.isoformat()}
+        )
+        response.raise_for_status()
+        answer: dict[str, object] = response.json()
+        return answer
 
 
 @pytest.fixture

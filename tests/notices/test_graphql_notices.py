@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from starlette.applications import Starlette
 
 from hub.app import create_app
@@ -18,6 +19,7 @@ from hub.notices.views import china_today
 from hub.pubsub import NOTICE_CHANNEL, NoticeChange
 from hub.settings import Settings
 from hub.store import create_store, notices
+from hub.store.audit_tables import audit_entries
 from tests.tokens import bearer
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -25,7 +27,8 @@ TODAY = china_today()
 NOTICE_FIELDS = """
     id caseNumber caseNumberRaw courtName status attentionReason correctionType countyCode
     bureauCountyCode countyName personNameMasked idNumberMasked effectiveDate noticeDue documentsDue
-    reportingDue receiptDue overdue overdueItems attempts lastError deliveredAt receiptAt createdAt updatedAt
+    reportingDue receiptDue overdue overdueItems attempts lastError deliveredAt receiptAt reportedOn
+    createdAt updatedAt
 """
 LIST = f"""
 query($filter: NoticeFilter, $first: Int!, $after: String) {{
@@ -35,12 +38,15 @@ query($filter: NoticeFilter, $first: Int!, $after: String) {{
 ACKNOWLEDGE = f"""
 mutation($id: ID!, $on: Date) {{ acknowledgeReceipt(noticeId: $id, receivedOn: $on) {{ {NOTICE_FIELDS} }} }}
 """
+REPORT = f"""
+mutation($id: ID!, $on: Date!) {{ recordReporting(noticeId: $id, reportedOn: $on) {{ {NOTICE_FIELDS} }} }}
+"""
 INDICATORS = """
 query($start: Date!, $end: Date!, $county: String) {
   indicators(periodStart: $start, periodEnd: $end, countyCode: $county) {
     periodStart periodEnd countyCode total countsByStatus { status count } forBureau
     sentOnTime sentOnTimeShare withReceipt receiptShare
-    receivedByReportingDue receivedByReportingDueShare reportedInTimeShare
+    receivedByReportingDue receivedByReportingDueShare reportedInTime reportingKnown reportedInTimeShare
   }
 }
 """
@@ -80,11 +86,12 @@ def notice_row(key: str, effective: int, **values: Any) -> dict[str, Any]:
 
 # Eight notices, keyed by letter; the comments give what the tests below expect of each.
 SEED = {
-    "A": notice_row("A", -20),  # pending, notice overdue
+    "A": notice_row("A", -20),  # pending, notice overdue, not reported in by day -10
     "B": notice_row("B", -1),  # pending, in time
-    "C": notice_row(  # delivered on time, receipt overdue
+    "C": notice_row(  # delivered on time, receipt overdue, reported in on time (due day -20)
         "C",
         -30,
+        reported_on=days(-22),
         status="delivered",
         county_code="513402",
         bureau_county_code="513402",
@@ -95,6 +102,7 @@ SEED = {
     "D": notice_row(  # received, all in time, recorded under the old Huili code
         "D",
         -30,
+        reported_on=days(-20),
         status="received",
         county_code="513425",
         bureau_county_code="513402",
@@ -103,9 +111,10 @@ SEED = {
         receipt_at=at_noon(-24),
         attempts=1,
     ),
-    "E": notice_row(  # received, delivered late, receipt after reporting due
+    "E": notice_row(  # received, delivered late, receipt after reporting due, reported in late
         "E",
         -40,
+        reported_on=days(-29),
         status="received",
         delivered_at=at_noon(-33),
         receipt_due=days(-28),
@@ -121,7 +130,7 @@ SEED = {
         reporting_due=None,
         correction_type=None,
     ),
-    "G": notice_row(  # needs attention, county unknown, due dates computed by the hub
+    "G": notice_row(  # needs attention, county unknown, due dates computed by the hub, not reported in
         "G",
         -40,
         status="needs_attention",
@@ -132,7 +141,7 @@ SEED = {
         documents_due=None,
         reporting_due=None,
     ),
-    "H": notice_row(  # failing, in time
+    "H": notice_row(  # failing, in time; reporting in not due until day 7
         "H",
         -3,
         status="failing",
@@ -278,7 +287,8 @@ async def test_notice_by_id_shows_counties_deadlines_and_overdue(hub: Any) -> No
     assert huili["noticeDue"] == days(-25).isoformat()
     assert (huili["overdue"], huili["overdueItems"]) == (False, [])
     assert (late_receipt["overdue"], late_receipt["overdueItems"]) == (True, ["RECEIPT"])
-    assert attention["noticeDue"] is not None and attention["overdueItems"] == ["NOTICE"]
+    assert attention["noticeDue"] is not None and attention["overdueItems"] == ["NOTICE", "REPORTING"]
+    assert huili["reportedOn"] == days(-20).isoformat()
 
 
 @pytest.mark.parametrize("raw_id", ["999999", "abc"])
@@ -354,7 +364,12 @@ async def test_indicators_count_statuses_and_shares_over_the_period(hub: Any) ->
     assert (result["sentOnTime"], result["sentOnTimeShare"]) == (2, 2 / 7)
     assert (result["withReceipt"], result["receiptShare"]) == (2, 2 / 7)
     assert (result["receivedByReportingDue"], result["receivedByReportingDueShare"]) == (1, 1 / 7)
-    assert result["reportedInTimeShare"] is None
+    # Known: A and G (due passed, not reported), C and D (on time), E (late); B and H not yet due.
+    assert (result["reportedInTime"], result["reportingKnown"], result["reportedInTimeShare"]) == (
+        2,
+        5,
+        2 / 5,
+    )
 
 
 async def test_indicators_for_old_huili_code_count_the_city(hub: Any) -> None:
@@ -366,6 +381,7 @@ async def test_indicators_for_old_huili_code_count_the_city(hub: Any) -> None:
     assert result["countyCode"] == "513402"
     assert (result["total"], result["forBureau"], result["sentOnTimeShare"]) == (2, 2, 1.0)
     assert (result["receiptShare"], result["receivedByReportingDueShare"]) == (0.5, 0.5)
+    assert (result["reportedInTime"], result["reportingKnown"], result["reportedInTimeShare"]) == (2, 2, 1.0)
 
 
 async def test_indicators_empty_period_gives_zero_counts_null_shares(hub: Any) -> None:
@@ -377,3 +393,123 @@ async def test_indicators_empty_period_gives_zero_counts_null_shares(hub: Any) -
     assert result["total"] == result["forBureau"] == result["sentOnTime"] == result["withReceipt"] == 0
     assert {item["count"] for item in result["countsByStatus"]} == {0}
     assert result["sentOnTimeShare"] is result["receiptShare"] is result["reportedInTimeShare"] is None
+    assert result["reportedInTime"] == result["reportingKnown"] == 0
+
+
+async def reporting_audit(url: str) -> list[tuple[int, str, str]]:
+    """(notice id, operation, actor's county) of each recordReporting audit entry, oldest first."""
+    store = create_store(url)
+    try:
+        async with store.engine.connect() as conn:
+            statement = select(audit_entries.c.payload).order_by(audit_entries.c.sequence)
+            payloads = (await conn.execute(statement)).scalars().all()
+    finally:
+        await store.aclose()
+    entries = [json.loads(payload)["entry"] for payload in payloads]
+    return [
+        (e["notice_id"], e["operation"], e["unit_county"])
+        for e in entries
+        if e["operation"] == "recordReporting"
+    ]
+
+
+@pytest.fixture
+async def county_officers(
+    hub: Any,
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """Correction officers of Xichang (513401, where A, B, H are) and of Xide (513431)."""
+    _, _, app = hub
+    transport = httpx.ASGITransport(app=app)
+    own = bearer("correction_officer", "513401")
+    other = bearer("correction_officer", "513431")
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://hub", headers=own) as xichang,
+        httpx.AsyncClient(transport=transport, base_url="http://hub", headers=other) as xide,
+    ):
+        yield xichang, xide
+
+
+async def test_record_reporting_by_own_county_officer_is_stored_audited_and_published_once(
+    hub: Any, county_officers: Any, store_url: str
+) -> None:
+    _, ids, app = hub
+    xichang, _ = county_officers
+    pubsub = app.state.notices.pubsub
+
+    async with pubsub.subscribe(NOTICE_CHANNEL) as messages:
+        first = await gql(xichang, REPORT, id=ids["A"], on=days(-12).isoformat())
+        again = await gql(xichang, REPORT, id=ids["A"], on=days(-12).isoformat())
+        published = NoticeChange.decode(await asyncio.wait_for(anext(messages), 2))
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(anext(messages), 0.3)
+
+    notice = first["data"]["recordReporting"]
+    assert notice["reportedOn"] == days(-12).isoformat()
+    assert notice["overdueItems"] == ["NOTICE"]  # reported in two days before reportingDue (day -10)
+    assert again["data"]["recordReporting"] == notice
+    assert published is not None and published.notice_id == int(ids["A"])
+    assert await reporting_audit(store_url) == [(int(ids["A"]), "recordReporting", "513401")]
+
+
+async def test_record_reporting_after_reporting_due_leaves_reporting_overdue(
+    hub: Any, county_officers: Any
+) -> None:
+    _, ids, _ = hub
+    xichang, _ = county_officers
+
+    body = await gql(xichang, REPORT, id=ids["A"], on=days(-5).isoformat())
+
+    notice = body["data"]["recordReporting"]
+    assert (notice["overdue"], notice["overdueItems"]) == (True, ["NOTICE", "REPORTING"])
+
+
+async def test_record_reporting_for_another_county_is_forbidden_and_changes_nothing(
+    hub: Any, county_officers: Any, store_url: str
+) -> None:
+    client, ids, _ = hub
+    _, xide = county_officers
+
+    body = await gql(xide, REPORT, id=ids["A"], on=days(-12).isoformat())
+
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    notice = (await gql(client, "query($id: ID!) { notice(id: $id) { reportedOn } }", id=ids["A"]))["data"]
+    assert notice == {"notice": {"reportedOn": None}}
+    assert await reporting_audit(store_url) == []
+
+
+async def test_record_reporting_rejects_future_and_pre_effective_days_in_zh_and_en(
+    hub: Any, county_officers: Any, store_url: str
+) -> None:
+    _, ids, _ = hub
+    xichang, _ = county_officers
+
+    future_zh = await gql(xichang, REPORT, id=ids["B"], on=days(1).isoformat())
+    future_en = await gql(xichang, REPORT, "en", id=ids["B"], on=days(1).isoformat())
+    early_zh = await gql(xichang, REPORT, id=ids["B"], on=days(-2).isoformat())
+    early_en = await gql(xichang, REPORT, "en", id=ids["B"], on=days(-2).isoformat())
+
+    for body in (future_zh, future_en, early_zh, early_en):
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert f"报到日期 {days(1).isoformat()} 晚于今天" in future_zh["errors"][0]["message"]
+    assert f"Reporting-in date {days(1).isoformat()} is after today" in future_en["errors"][0]["message"]
+    assert f"早于判决生效日 {days(-1).isoformat()}" in early_zh["errors"][0]["message"]
+    assert "before the judgment took effect" in early_en["errors"][0]["message"]
+    assert await reporting_audit(store_url) == []
+
+
+async def test_record_reporting_shifts_the_indicators(hub: Any, county_officers: Any) -> None:
+    client, ids, _ = hub
+    xichang, _ = county_officers
+
+    await gql(xichang, REPORT, id=ids["A"], on=days(-10).isoformat())  # on the due day: in time
+    await gql(xichang, REPORT, id=ids["H"], on=days(-1).isoformat())  # early, before due day 7
+    body = await gql(client, INDICATORS, start=days(-60).isoformat(), end=TODAY.isoformat())
+
+    result = body["data"]["indicators"]
+    # In time now A, C, D, H; known A, C, D, E, G, H; B is still within its ten days.
+    assert (result["reportedInTime"], result["reportingKnown"], result["reportedInTimeShare"]) == (
+        4,
+        6,
+        4 / 6,
+    )

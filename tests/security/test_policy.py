@@ -17,15 +17,15 @@ O, P, _ = "own", "prefecture", None  # noqa: E741
 # when either changes alone. Columns follow ``Operation``'s order.
 OPS = list(Operation)
 EXPECTED: dict[Role, list[str | None]] = {
-    #                     prior peopl notcs notic ackn  chngd indic audit health resolv redeliv person pairs decide
-    Role.POLICE_OFFICER: [P, P, O, O, _, O, _, _, _, _, _, P, _, _],
-    Role.PROSECUTOR: [P, P, O, O, _, O, O, _, _, _, _, P, _, _],
-    Role.JUDGE: [P, P, O, O, _, O, O, _, _, _, _, P, _, _],
-    Role.COURT_CLERK: [_, _, O, O, _, O, O, _, _, _, _, _, _, _],
-    Role.PRISON_OFFICER: [P, _, _, _, _, _, _, _, _, _, _, _, _, _],
-    Role.CORRECTION_OFFICER: [O, _, O, O, O, O, O, _, _, _, _, _, _, _],
-    Role.AUDITOR: [_, _, _, _, _, _, _, O, _, _, _, _, _, _],
-    Role.OPERATOR: [_, _, P, P, _, _, P, _, P, P, P, _, P, P],
+    #                     prior peopl notcs notic ackn  chngd indic audit health resolv redeliv person pairs decide report
+    Role.POLICE_OFFICER: [P, P, O, O, _, O, _, _, _, _, _, P, _, _, _],
+    Role.PROSECUTOR: [P, P, O, O, _, O, O, _, _, _, _, P, _, _, _],
+    Role.JUDGE: [P, P, O, O, _, O, O, _, _, _, _, P, _, _, _],
+    Role.COURT_CLERK: [_, _, O, O, _, O, O, _, _, _, _, _, _, _, _],
+    Role.PRISON_OFFICER: [P, _, _, _, _, _, _, _, _, _, _, _, _, _, _],
+    Role.CORRECTION_OFFICER: [O, _, O, O, O, O, O, _, _, _, _, _, _, _, O],
+    Role.AUDITOR: [_, _, _, _, _, _, _, O, _, _, _, _, _, _, _],
+    Role.OPERATOR: [_, _, P, P, _, _, P, _, P, P, P, _, P, P, _],
 }
 
 OWN, OTHER = "513401", "513431"
