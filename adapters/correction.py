@@ -23,7 +23,15 @@ from adapters.records import (
     ReportingStatus,
     SourceRef,
 )
-from adapters.sql import SqlAdapter, id_number_keys, iso_date, map_code, normalised_id_number
+from adapters.sql import (
+    Owners,
+    SqlAdapter,
+    all_id_number_keys,
+    id_number_keys,
+    iso_date,
+    map_code,
+    normalised_id_number,
+)
 
 sqjz_jzry = table(
     "sqjz_jzry",
@@ -96,6 +104,24 @@ class CorrectionAdapter(SqlAdapter):
         records.persons = [self._person(row) for row in person_rows]
         records.corrections = [self._period(row) for row in periods.mappings()]
         return records
+
+    async def _fetch_many(
+        self, conn: AsyncConnection, id_numbers: list[IdNumber]
+    ) -> dict[str, AgencyRecords]:
+        owners = Owners(self.agency)
+        people = await conn.execute(
+            select(sqjz_jzry).where(sqjz_jzry.c.sfzh.in_(all_id_number_keys(id_numbers)))
+        )
+        for row in people.mappings().all():
+            owners.add_person(row["id"], row["sfzh"], self._person(row))
+        if not owners.keys:
+            return owners.groups
+        periods = await conn.execute(
+            select(sqjz_jzxx).where(sqjz_jzxx.c.jzry_id.in_(owners.keys)).order_by(sqjz_jzxx.c.qsrq)
+        )
+        for row in periods.mappings():
+            owners.group(row["jzry_id"]).corrections.append(self._period(row))
+        return owners.groups
 
     def _person(self, row: RowMapping) -> PersonIdentity:
         stored = row["sfzh"]

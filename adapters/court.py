@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -44,6 +45,10 @@ from adapters.soap import SoapClient, parse_embedded_xml
 
 Fields = Mapping[str, Any]
 T = TypeVar("T")
+
+BATCH_OPERATION = "queryPjxxBySfzhPl"
+# ID number forms one queryPjxxBySfzhPl call may carry (maxOccurs of its WSDL).
+BATCH_LIMIT = 200
 
 VERDICTS = {
     "有罪": Verdict.GUILTY,
@@ -113,15 +118,28 @@ class CourtAdapter:
         results = await asyncio.gather(*(self._query(form) for form in forms))
 
         records = AgencyRecords(agency=Agency.COURT)
-        seen: set[str] = set()
         for person, judgments in results:
-            if person is not None:
-                records.persons.append(person)
-            for judgment in judgments:
-                if judgment.case_number.canonical not in seen:
-                    seen.add(judgment.case_number.canonical)
-                    records.judgments.append(judgment)
+            _add(records, person, judgments)
         return records
+
+    async def fetch_records_many(self, id_numbers: Sequence[IdNumber]) -> dict[str, AgencyRecords]:
+        """Return each person's records by 18-character ID number, from ``queryPjxxBySfzhPl`` calls.
+
+        A call carries up to ``BATCH_LIMIT`` forms (18-character and 15-digit) and the service
+        returns one embedded document per form, in the order sent. A hub batch of 100 people
+        has at most 200 forms, so it takes one call.
+        """
+        forms = [(n, form) for n in id_numbers for form in (n.value, n.legacy_15) if form]
+        chunks = [forms[start : start + BATCH_LIMIT] for start in range(0, len(forms), BATCH_LIMIT)]
+        documents = await asyncio.gather(*(self._query_many([form for _, form in chunk]) for chunk in chunks))
+
+        found = {n.value: AgencyRecords(agency=Agency.COURT) for n in id_numbers}
+        for chunk, roots in zip(chunks, documents, strict=True):
+            for (id_number, _), root in zip(chunk, roots, strict=True):
+                _add(
+                    found[id_number.value], *self._mapped(BATCH_OPERATION, functools.partial(_embedded, root))
+                )
+        return found
 
     async def judgment_by_case_number(self, raw: str) -> Judgment | None:
         """The judgment with case number ``raw``, or None when the court has no such case."""
@@ -151,11 +169,33 @@ class CourtAdapter:
         root = parse_embedded_xml(text or "", agency=Agency.COURT.value, operation=operation)
         return self._mapped(operation, lambda: _embedded(root))
 
+    async def _query_many(self, forms: list[str]) -> list[etree._Element]:
+        result = await self._soap.call(BATCH_OPERATION, sfzh=forms)
+        texts = _as_list(result)
+        if len(texts) != len(forms):
+            detail = f"{len(texts)} documents returned for {len(forms)} ID numbers"
+            raise UpstreamDataError(agency=Agency.COURT.value, operation=BATCH_OPERATION, detail=detail)
+        return [
+            parse_embedded_xml(text or "", agency=Agency.COURT.value, operation=BATCH_OPERATION)
+            for text in texts
+        ]
+
     def _mapped(self, operation: str, build: Callable[[], T]) -> T:
         try:
             return build()
         except (KeyError, TypeError, ValueError) as exc:
             raise UpstreamDataError(agency=Agency.COURT.value, operation=operation, detail=str(exc)) from exc
+
+
+def _add(records: AgencyRecords, person: PersonIdentity | None, judgments: list[Judgment]) -> None:
+    """Add one form's party and judgments, skipping judgments another form already gave."""
+    if person is not None:
+        records.persons.append(person)
+    seen = {judgment.case_number.canonical for judgment in records.judgments}
+    for judgment in judgments:
+        if judgment.case_number.canonical not in seen:
+            seen.add(judgment.case_number.canonical)
+            records.judgments.append(judgment)
 
 
 def _embedded(root: etree._Element) -> tuple[PersonIdentity | None, list[Judgment]]:

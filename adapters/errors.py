@@ -7,6 +7,7 @@ It lives under ``adapters/`` because imports point one way (``hub`` → ``schema
     ├── InvalidInput               a caller sent a value the hub cannot accept
     │   ├── InvalidIdNumber        resident ID number fails GB 11643-1999 (``part`` says where)
     │   ├── InvalidCaseNumber      court case number matches no known format
+    │   ├── BatchTooLarge          a batch lookup names more people than it may
     │   ├── InvalidNoticeArgument  a notice filter, cursor, page size, period or date is unusable
     │   ├── InvalidIdentityArgument a person search or match decision has an unusable value
     │   └── IdentityConflict       a confirmation would join two different valid ID numbers
@@ -55,6 +56,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Resident ID number '{value}' has check character {actual}, expected {expected};"
         " check the number for a typing error.",
     ),
+    "batch.size": (
+        "一次批量查询最多 {limit} 个公民身份号码，本次为 {size} 个，请分批查询。",
+        "A batch lookup takes at most {limit} resident ID numbers, got {size}; split it up.",
+    ),
     "case_number.format": (
         "案号“{value}”格式无法识别，应类似“（2024）川3401刑初12号”。",
         "Case number '{value}' is not recognised; expected a form such as '(2024)川3401刑初12号'.",
@@ -78,6 +83,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notices.received_on": (
         "签收日期 {value} 晚于今天（{today}），请核对日期。",
         "Receipt date {value} is after today ({today}); check the date.",
+    ),
+    "notices.reported_on": (
+        "报到日期 {value} 晚于今天（{today}），请核对日期。",
+        "Reporting-in date {value} is after today ({today}); check the date.",
+    ),
+    "notices.reported_before_effective": (
+        "报到日期 {value} 早于判决生效日 {effective}，请核对日期。",
+        "Reporting-in date {value} is before the judgment took effect ({effective}); check the date.",
+    ),
+    "notices.reporting_not_for_bureau": (
+        "通知书 {notice_id} 已移送公安机关执行，不在司法局报到。",
+        "Notice {notice_id} was routed to the police, so the person does not report in to a justice bureau.",
     ),
     "notices.not_for_bureau": (
         "通知书 {notice_id} 已移送公安机关执行，不由司法局签收。",
@@ -114,7 +131,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "purpose.role": (
         "角色 {roles} 不能以“{purpose}”为目的查询。",
-        "Roles {roles} may not query for purpose '{purpose}'.",
+        "Role(s) {roles} may not query for purpose '{purpose}'.",
     ),
     "rate.limited": (
         "“{operation}”查询过于频繁：每{window_zh}最多 {limit} 次，请约 {retry_after_s} 秒后再试。",
@@ -257,12 +274,23 @@ class InvalidNoticeArgument(InvalidInput):
     """Raised when an argument of a notice query or mutation cannot be used.
 
     ``argument`` names it (``after``, ``first``, ``countyCode``, ``effectiveFrom``,
-    ``receivedOn``, ``noticeId``); the message key names the problem.
+    ``receivedOn``, ``reportedOn``, ``noticeId``); the message key names the problem.
     """
 
     def __init__(self, key: str, /, *, argument: str, **params: Any) -> None:
         self.argument = argument
         super().__init__(key, argument=argument, **params)
+
+
+class BatchTooLarge(InvalidInput):
+    """Raised when ``priorRecordsBatch`` is given more ID numbers than its ``limit``."""
+
+    code = "BATCH_TOO_LARGE"
+
+    def __init__(self, *, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__("batch.size", size=size, limit=limit)
 
 
 class NoticeNotFound(HubError):

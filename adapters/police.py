@@ -24,7 +24,16 @@ from adapters.records import (
     PoliceCaseStatus,
     SourceRef,
 )
-from adapters.sql import MappingError, SqlAdapter, char_date, id_number_keys, map_code, normalised_id_number
+from adapters.sql import (
+    MappingError,
+    Owners,
+    SqlAdapter,
+    all_id_number_keys,
+    char_date,
+    id_number_keys,
+    map_code,
+    normalised_id_number,
+)
 
 T_RY_JBXX = table(
     "T_RY_JBXX",
@@ -97,6 +106,38 @@ class PoliceAdapter(SqlAdapter):
 
     async def _fetch_by_keys(self, conn: AsyncConnection, keys: list[str]) -> AgencyRecords:
         return await self._records(conn, T_RY_JBXX.c.RYBH.in_(keys))
+
+    async def _fetch_many(
+        self, conn: AsyncConnection, id_numbers: list[IdNumber]
+    ) -> dict[str, AgencyRecords]:
+        owners = Owners(self.agency)
+        people = await conn.execute(
+            select(T_RY_JBXX).where(T_RY_JBXX.c.SFZH.in_(all_id_number_keys(id_numbers)))
+        )
+        for row in people.mappings().all():
+            owners.add_person(row["RYBH"], row["SFZH"], self._person(row))
+        if not owners.keys:
+            return owners.groups
+
+        cases = await conn.execute(
+            select(T_AJ_JBXX, T_AJ_XYR.c.RYJS, T_AJ_XYR.c.RYBH)
+            .join(T_AJ_XYR, T_AJ_XYR.c.AJBH == T_AJ_JBXX.c.AJBH)
+            .where(T_AJ_XYR.c.RYBH.in_(owners.keys))
+            .order_by(T_AJ_JBXX.c.AJBH)
+        )
+        for row in cases.mappings():
+            owners.group(row["RYBH"]).police_cases.append(self._case(row))
+        measures = await conn.execute(
+            select(T_QZCS).where(T_QZCS.c.RYBH.in_(owners.keys)).order_by(T_QZCS.c.CSBH)
+        )
+        for row in measures.mappings():
+            owners.group(row["RYBH"]).coercive_measures.append(self._measure(row))
+        detentions = await conn.execute(
+            select(T_XZJL).where(T_XZJL.c.RYBH.in_(owners.keys)).order_by(T_XZJL.c.KSRQ)
+        )
+        for row in detentions.mappings():
+            owners.group(row["RYBH"]).administrative_detentions.append(self._detention(row))
+        return owners.groups
 
     async def _person_page(self, conn: AsyncConnection, after: str, limit: int) -> list[PersonIdentity]:
         page = select(T_RY_JBXX).where(T_RY_JBXX.c.RYBH > after).order_by(T_RY_JBXX.c.RYBH).limit(limit)
@@ -185,4 +226,3 @@ def ethnicity_code(value: str | None) -> str | None:
 
 def _names(*values: str | None) -> tuple[str, ...]:
     return tuple(value.strip() for value in values if value and value.strip())
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Date, String, column, select, table
 from sqlalchemy.engine import RowMapping
@@ -27,7 +27,16 @@ from adapters.records import (
     PersonIdentity,
     SourceRef,
 )
-from adapters.sql import MappingError, SqlAdapter, id_number_keys, iso_date, map_code, normalised_id_number
+from adapters.sql import (
+    MappingError,
+    Owners,
+    SqlAdapter,
+    all_id_number_keys,
+    id_number_keys,
+    iso_date,
+    map_code,
+    normalised_id_number,
+)
 
 zf_jbxx = table(
     "zf_jbxx",
@@ -60,8 +69,20 @@ zf_sfdj = table(
 SEX_CODES = {"男": "1", "女": "2", "": "0"}
 # Ethnicity names → GB 3304 codes, keyed without the trailing 族 that clerks sometimes omit.
 ETHNICITY_CODES = {
-    "汉": "01", "蒙古": "02", "回": "03", "藏": "04", "维吾尔": "05", "苗": "06", "彝": "07", "壮": "08",
-    "布依": "09", "白": "14", "傈僳": "20", "纳西": "27", "其他": "97", "外国血统中国籍人士": "98",
+    "汉": "01",
+    "蒙古": "02",
+    "回": "03",
+    "藏": "04",
+    "维吾尔": "05",
+    "苗": "06",
+    "彝": "07",
+    "壮": "08",
+    "布依": "09",
+    "白": "14",
+    "傈僳": "20",
+    "纳西": "27",
+    "其他": "97",
+    "外国血统中国籍人士": "98",
 }
 RELEASE_EVENTS = {"刑满释放": CustodyEventType.RELEASE, "假释": CustodyEventType.PAROLE}
 _TERM = re.compile(r"^(?:(\d+)年)?(?:(\d+)个?月)?$")
@@ -90,6 +111,28 @@ class PrisonAdapter(SqlAdapter):
             return records
 
         keys = [row["zfbh"] for row in offender_rows]
+        records.persons = [self._person(row) for row in offender_rows]
+        records.custody = [custody for _, custody in await self._custody(conn, keys)]
+        return records
+
+    async def _fetch_many(
+        self, conn: AsyncConnection, id_numbers: list[IdNumber]
+    ) -> dict[str, AgencyRecords]:
+        owners = Owners(self.agency)
+        offenders = await conn.execute(
+            select(zf_jbxx).where(zf_jbxx.c.sfzh.in_(all_id_number_keys(id_numbers)))
+        )
+        for row in offenders.mappings().all():
+            owners.add_person(row["zfbh"], row["sfzh"], self._person(row))
+        if owners.keys:
+            for owner, custody in await self._custody(conn, owners.keys):
+                owners.group(owner).custody.append(custody)
+        return owners.groups
+
+    async def _custody(
+        self, conn: AsyncConnection, keys: Sequence[object]
+    ) -> list[tuple[object, CustodyRecord]]:
+        """Return the stays of the offenders with these keys, oldest first, each with its offender key."""
         stays = await conn.execute(select(zf_rjdj).where(zf_rjdj.c.zfbh.in_(keys)).order_by(zf_rjdj.c.rjrq))
         stay_rows = stays.mappings().all()
         stay_keys = [row["rjbh"] for row in stay_rows]
@@ -104,12 +147,10 @@ class PrisonAdapter(SqlAdapter):
             events[row["rjbh"]].append(self._reduction(row))
         for row in releases.mappings():
             released[row["rjbh"]] = self._release(row)
-
-        records.persons = [self._person(row) for row in offender_rows]
-        records.custody = [
-            self._stay(row, events[row["rjbh"]], released.get(row["rjbh"])) for row in stay_rows
+        return [
+            (row["zfbh"], self._stay(row, events[row["rjbh"]], released.get(row["rjbh"])))
+            for row in stay_rows
         ]
-        return records
 
     def _person(self, row: RowMapping) -> PersonIdentity:
         stored = row["sfzh"]

@@ -93,6 +93,18 @@ class SqlAdapter:
 
         return await self.run("fetch_records_by_local_keys", work)
 
+    async def fetch_records_many(self, id_numbers: Sequence[IdNumber]) -> dict[str, AgencyRecords]:
+        """Return each person's records by 18-character ID number, from one connection and ``IN`` queries.
+
+        Every requested number gets an entry, which is empty when the agency has no records of it.
+        """
+
+        async def work(conn: AsyncConnection) -> dict[str, AgencyRecords]:
+            found = await self._fetch_many(conn, list(id_numbers)) if id_numbers else {}
+            return {n.value: found.get(n.value) or AgencyRecords(agency=self.agency) for n in id_numbers}
+
+        return await self.run("fetch_records_many", work)
+
     async def person_changes(self, after: str, limit: int = 500) -> list[PersonIdentity]:
         """People whose local key sorts after ``after`` (``""`` from the start), in key order.
 
@@ -109,6 +121,11 @@ class SqlAdapter:
         raise NotImplementedError
 
     async def _fetch_by_keys(self, conn: AsyncConnection, keys: list[str]) -> AgencyRecords:
+        raise NotImplementedError
+
+    async def _fetch_many(
+        self, conn: AsyncConnection, id_numbers: list[IdNumber]
+    ) -> dict[str, AgencyRecords]:
         raise NotImplementedError
 
     async def _person_page(self, conn: AsyncConnection, after: str, limit: int) -> list[PersonIdentity]:
@@ -199,6 +216,39 @@ def id_number_keys(id_number: IdNumber) -> tuple[str, ...]:
     if id_number.legacy_15 is not None:
         keys.append(id_number.legacy_15)
     return tuple(keys)
+
+
+def all_id_number_keys(id_numbers: Sequence[IdNumber]) -> list[str]:
+    """``id_number_keys`` of every number, for one ``IN`` query over a batch."""
+    return list(dict.fromkeys(key for id_number in id_numbers for key in id_number_keys(id_number)))
+
+
+class Owners:
+    """The person (by normalised ID number) of each local person key in a batch.
+
+    Rows whose stored number is not valid cannot be matched to a number asked for and are
+    left out, as the single lookup would not find them either.
+    """
+
+    def __init__(self, agency: Agency) -> None:
+        self.agency = agency
+        self.by_key: dict[object, str] = {}
+        self.groups: dict[str, AgencyRecords] = {}
+
+    def add_person(self, key: object, stored_id_number: str | None, person: PersonIdentity) -> None:
+        number = normalised_id_number(stored_id_number)
+        if number is None:
+            return
+        self.by_key[key] = number
+        self.group(key).persons.append(person)
+
+    def group(self, key: object) -> AgencyRecords:
+        number = self.by_key[key]
+        return self.groups.setdefault(number, AgencyRecords(agency=self.agency))
+
+    @property
+    def keys(self) -> list[object]:
+        return list(self.by_key)
 
 
 def normalised_id_number(stored: str | None) -> str | None:

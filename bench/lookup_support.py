@@ -87,6 +87,15 @@ class DelayedAdapter:
         await asyncio.sleep(self.delay_s)
         return await self.inner.fetch_records(id_number)
 
+    async def fetch_records_many(self, id_numbers: Sequence[IdNumber]) -> dict[str, AgencyRecords]:
+        """Sleep one round trip's latency for the whole batch, as one ``IN`` query would take."""
+        await asyncio.sleep(self.delay_s)
+        return await self.inner.fetch_records_many(id_numbers)  # type: ignore[attr-defined,no-any-return]
+
+    async def fetch_records_by_local_keys(self, keys: Sequence[str]) -> AgencyRecords:
+        await asyncio.sleep(self.delay_s)
+        return await self.inner.fetch_records_by_local_keys(keys)  # type: ignore[attr-defined,no-any-return]
+
 
 @dataclass(frozen=True, slots=True)
 class StandIns:

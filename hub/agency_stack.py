@@ -11,11 +11,12 @@ slow agency is counted as a failure by its breaker instead of being cancelled un
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from adapters.contract import RecordAdapter
-from adapters.records import Agency, AgencyRecords
-from hub.cache import CachingAdapter, RecordCache, always_cacheable, make_cache
+from adapters.records import Agency
+from hub.cache import CachingAdapter, RecordCache, Veto, make_cache
+from hub.cache_veto import sealing_veto
 from hub.metrics import METRICS, HubMetrics, InstrumentedAdapter
 from hub.resilience import CircuitBreaker, ConcurrencyLimiter, ResilientAdapter, breaker_gauge
 from hub.settings_perf import PerfSettings
@@ -27,7 +28,7 @@ TIMEOUT_MARGIN_S = 0.1
 def build_record_cache(
     settings: PerfSettings,
     *,
-    is_cacheable: Callable[[AgencyRecords], bool] = always_cacheable,
+    is_cacheable: Veto = sealing_veto,
     metrics: HubMetrics | None = None,
 ) -> RecordCache:
     backend = make_cache(

@@ -2,7 +2,8 @@
 
 Routes: ``/graphql`` (POST executes with a bearer token, see ``hub.auth_middleware``; GET
 serves GraphiQL in development only),
-``/healthz`` (the process runs) and ``/readyz`` (every agency adapter is up). A WebSocket
+``/healthz`` (the process runs), ``/readyz`` (every agency adapter is up) and ``/metrics``
+(Prometheus text; ``HUB_METRICS_ENABLED=false`` drops it). A WebSocket
 on ``/graphql`` carries subscriptions over graphql-transport-ws.
 
 The hub's store (``HUB_STORE_URL``) is migrated at start-up when it is the embedded SQLite
@@ -23,7 +24,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from adapters.contract import RecordAdapter
+from hub.agency_stack import build_record_cache, wrap_adapters
 from hub.auth_middleware import HubGraphQL
+from hub.batch import BatchRecords, supports
 from hub.calendar import HolidayCalendar
 from hub.context import AuditDesk, Services
 from hub.identity.lookup import LinkedLookup, LocalKeyFetcher
@@ -31,6 +34,8 @@ from hub.identity.service import IdentityService
 from hub.limits import BodySizeLimitMiddleware
 from hub.logging import RequestLogMiddleware
 from hub.lookups import LookupService
+from hub.metrics import METRICS, HubMetrics, metrics_endpoint
+from hub.metrics_store import store_refresher
 from hub.notices.config import NoticeSettings
 from hub.notices.views import NoticeService
 from hub.pubsub import make_pubsub
@@ -39,6 +44,7 @@ from hub.readiness import AdapterSupervisor
 from hub.records import PriorRecordService
 from hub.security_setup import audit_log, quotas, subject_key, token_verifier
 from hub.settings import Settings
+from hub.settings_perf import PerfSettings
 from hub.store import create_store, migrate
 
 logger = logging.getLogger(__name__)
@@ -49,12 +55,27 @@ def create_app(
     *,
     adapters: Sequence[RecordAdapter] | None = None,
     notice_settings: NoticeSettings | None = None,
+    perf_settings: PerfSettings | None = None,
+    wrap: bool | None = None,
+    metrics: HubMetrics | None = None,
 ) -> Starlette:
-    """Build the hub's ASGI app; ``adapters`` replaces the ones ``settings`` would configure."""
+    """Build the hub's ASGI app; ``adapters`` replaces the ones ``settings`` would configure.
+
+    Adapters built from ``settings`` are wrapped for lookups (records cache, breaker,
+    concurrency limit, metrics: ``hub.agency_stack``); adapters passed in are used as
+    they are unless ``wrap`` is True.
+    """
     settings = settings or Settings()
     notice_settings = notice_settings or NoticeSettings()
+    perf = perf_settings or PerfSettings()
+    metrics = metrics or METRICS
+    if wrap is None:
+        wrap = adapters is None
     if adapters is None:
         adapters = build_adapters(settings)
+    record_cache = build_record_cache(perf, metrics=metrics) if wrap else None
+    if record_cache is not None:
+        adapters = wrap_adapters(adapters, perf, settings.timeouts(), record_cache, metrics=metrics)
 
     verifier = token_verifier(settings)
     subject = subject_key(settings)
@@ -71,9 +92,15 @@ def create_app(
     identity = IdentityService(store)
     # Records the index links to the person without carrying their ID number are fetched by
     # the agency's own person key, from the adapters that can do that.
-    fetchers = [adapter for adapter in adapters if isinstance(adapter, LocalKeyFetcher)]
+    # Every layer of a wrapped adapter must have the method, not only the outermost.
+    fetchers: list[LocalKeyFetcher] = [
+        adapter  # type: ignore[misc]
+        for adapter in adapters
+        if supports(adapter, "fetch_records_by_local_keys")
+    ]
     linked = LinkedLookup(service, identity, fetchers, timeout_s=max(settings.timeouts().values()))
-    lookups = LookupService(linked, store, audit, limiter, subject_key=subject)
+    batch = BatchRecords(adapters, settings.timeouts(), linked)
+    lookups = LookupService(linked, store, audit, limiter, subject_key=subject, batch=batch)
     services = Services(lookups, notices, AuditDesk(store, subject), identity)
 
     @contextlib.asynccontextmanager
@@ -88,6 +115,8 @@ def create_app(
         await store.aclose()
         await service.aclose()
         await supervisor.aclose()
+        if record_cache is not None:
+            await record_cache.aclose()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -109,6 +138,9 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
+    if perf.metrics_enabled:
+        serve_metrics = metrics_endpoint(metrics, refresh=store_refresher(store, metrics))
+        routes.append(Route("/metrics", serve_metrics, methods=["GET"]))
     middleware = [
         Middleware(RequestLogMiddleware),
         Middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes),

@@ -20,7 +20,7 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 import redis.asyncio as redis
@@ -32,7 +32,7 @@ from adapters.contract import RecordAdapter
 from adapters.idnumber import IdNumber
 from adapters.records import Agency, AgencyRecords
 from hub.cache_codec import SHAPE, CacheDecodeError, decode_records, encode_records
-from hub.metrics import METRICS, HubMetrics
+from hub.metrics import METRICS, BatchCall, HubMetrics, KeysCall
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,10 @@ LOCK_POLL_S = 0.025
 Clock = Callable[[], float]
 
 
-def always_cacheable(records: AgencyRecords) -> bool:
+Veto = Callable[[IdNumber, AgencyRecords], bool]
+
+
+def always_cacheable(id_number: IdNumber, records: AgencyRecords) -> bool:
     return True
 
 
@@ -225,7 +228,7 @@ class RecordCache:
         backend: Cache,
         key_secret: bytes | None = None,
         *,
-        is_cacheable: Callable[[AgencyRecords], bool] = always_cacheable,
+        is_cacheable: Veto = always_cacheable,
         warn_interval_s: float = 60.0,
         metrics: HubMetrics | None = None,
     ) -> None:
@@ -254,7 +257,7 @@ class RecordCache:
 
     async def put(self, id_number: IdNumber, records: AgencyRecords, ttl_s: float) -> bool:
         """Store ``records`` unless the veto refuses them; True when stored."""
-        if not self.is_cacheable(records):
+        if not self.is_cacheable(id_number, records):
             self.metrics.cache_event(records.agency, "uncacheable")
             return False
         try:
@@ -346,6 +349,31 @@ class CachingAdapter:
             self._flights[key] = flight
             flight.add_done_callback(functools.partial(self._land, key))
         return await asyncio.shield(flight)
+
+    async def fetch_records_many(self, id_numbers: Sequence[IdNumber]) -> dict[str, AgencyRecords]:
+        """Return cached people's records from the cache and fetch the rest in one inner batch call.
+
+        NOTE: a batch does not join the single-flight of concurrent single lookups.
+        """
+        call: BatchCall = self.inner.fetch_records_many  # type: ignore[attr-defined]
+        if self.ttl_s <= 0:
+            return await call(id_numbers)
+
+        cached = await asyncio.gather(*(self.cache.get(self.agency, n) for n in id_numbers))
+        found = {
+            n.value: records for n, records in zip(id_numbers, cached, strict=True) if records is not None
+        }
+        missing = [n for n in id_numbers if n.value not in found]
+        if missing:
+            fetched = await call(missing)
+            await asyncio.gather(*(self.cache.put(n, fetched[n.value], self.ttl_s) for n in missing))
+            found.update((n.value, fetched[n.value]) for n in missing)
+        return found
+
+    async def fetch_records_by_local_keys(self, keys: Sequence[str]) -> AgencyRecords:
+        """Not cached: the index's local keys are not the per-person keys that pollers invalidate."""
+        call: KeysCall = self.inner.fetch_records_by_local_keys  # type: ignore[attr-defined]
+        return await call(keys)
 
     async def invalidate(self, id_number: IdNumber) -> None:
         await self.cache.invalidate(self.agency, id_number)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 from adapters.errors import Unauthenticated
 from adapters.idnumber import IdNumber
-from hub.audit import subject_hash
+from hub.audit import AuditEntry, ReturnedRecord, subject_hash
 from hub.audit_read import AuditPage, AuditQuery, read_entries
 from hub.auth import Principal
-from hub.identity.desk import PeopleDesk
+from hub.identity.desk import PeopleDesk, SearchRecorder
 from hub.identity.service import IdentityService
 from hub.lookups import AuditedLookup, LookupService
 from hub.notices.views import NoticeIndicators, NoticePage, NoticeService, NoticeView
@@ -61,6 +61,13 @@ class CallerLookups:
             self.principal, id_number, purpose, case_number=case_number, legal_basis=legal_basis
         )
 
+    async def lookup_many(
+        self, id_numbers: Sequence[IdNumber], purpose: str, case_number: str | None, legal_basis: str | None
+    ) -> list[AuditedLookup]:
+        return await self.service.lookup_many(
+            self.principal, id_numbers, purpose, case_number=case_number, legal_basis=legal_basis
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class CallerNotices:
@@ -75,6 +82,9 @@ class CallerNotices:
 
     async def acknowledge_receipt(self, notice_id: int, received_on: dt.date | None) -> NoticeView:
         return await self.service.acknowledge_receipt(notice_id, received_on, self.principal)
+
+    async def record_reporting(self, notice_id: int, reported_on: dt.date) -> NoticeView:
+        return await self.service.record_reporting(notice_id, reported_on, self.principal)
 
     async def indicators(
         self, period_start: dt.date, period_end: dt.date, county_code: str | None
@@ -152,9 +162,36 @@ class RequestContext:
 
     @property
     def people(self) -> PeopleDesk:
-        return PeopleDesk(self.services.identity, self.caller.user_id)
+        caller = self.caller
+        return PeopleDesk(
+            self.services.identity, caller.user_id, search_recorder(self.services.lookups, caller)
+        )
 
     @property
     def audit(self) -> AuditDesk:
         self.caller  # noqa: B018 - an unauthenticated context reaches no service
         return self.services.audit
+
+
+def search_recorder(lookups: LookupService, principal: Principal) -> SearchRecorder:
+    """Return a recorder that audits one people search or person view by ``principal``.
+
+    A search has no subject ID number; the entry lists the index records it returned.
+    """
+
+    async def record(operation: str, records: Sequence[tuple[str, str]]) -> None:
+        role = granting_role(principal, operation, None)
+        entry = AuditEntry(
+            kind="lookup",
+            operation=operation,
+            recorded_at=dt.datetime.now(dt.UTC),
+            actor_id=principal.user_id,
+            unit_agency=principal.unit.agency.value,
+            unit_county=principal.unit.county,
+            role=role.value if role is not None else principal.role_label,
+            agencies_answered=tuple(sorted({agency for agency, _ in records})),
+            returned=tuple(ReturnedRecord(agency, key, False) for agency, key in records),
+        )
+        await lookups.record([entry])
+
+    return record

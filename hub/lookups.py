@@ -9,15 +9,19 @@ sealed record is in the answer, for any cache placed above this service.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from adapters.errors import BatchTooLarge
 from adapters.idnumber import IdNumber, mask_id_number
 from adapters.records import Agency, Judgment, PersonIdentity, SourceRef
-from hub.audit import lookup_entry, returned_from_lookup
+from hub.audit import AuditEntry, lookup_entry, returned_from_lookup
 from hub.auth import Principal
+from hub.batch import MAX_BATCH
 from hub.identity.lookup import RecordLink
 from hub.policy import Operation, authorize
 from hub.purpose import StatedPurpose, state_purpose
@@ -103,8 +107,19 @@ class PriorRecords(Protocol):
     async def lookup(self, id_number: IdNumber) -> LookupResult: ...
 
 
+class BatchPriorRecords(Protocol):
+    """The fan-out of many people at once (``hub.batch.BatchRecords``)."""
+
+    async def lookup_many(self, id_numbers: Sequence[IdNumber]) -> Sequence[LookupResult]: ...
+
+
 class LookupService:
-    """``priorRecords`` for one authenticated caller at a time."""
+    """``priorRecords`` and ``priorRecordsBatch`` for one authenticated caller at a time.
+
+    On SQLite, audit appends of this process queue on an asyncio lock: the database lock
+    would also serialise them, but only by failing with "database is locked" once a queue
+    of writers outlasts the busy timeout. PostgreSQL serialises on the chain-head row.
+    """
 
     def __init__(
         self,
@@ -114,12 +129,17 @@ class LookupService:
         limiter: RateLimiter,
         *,
         subject_key: bytes,
+        batch: BatchPriorRecords | None = None,
+        max_batch: int = MAX_BATCH,
     ) -> None:
         self.records = records
         self.store = store
         self.audit = audit
         self.limiter = limiter
+        self.batch = batch
+        self.max_batch = max_batch
         self._subject_key = subject_key
+        self._append_lock = asyncio.Lock() if store.dialect == "sqlite" else None
 
     async def lookup(
         self,
@@ -130,39 +150,82 @@ class LookupService:
         case_number: str | None = None,
         legal_basis: str | None = None,
     ) -> AuditedLookup:
-        # NOTE: the residence county is not asked for, so county-scoped grants (a county's
-        # correction office) pass only at prefecture level: see hub.policy.
-        authorize(principal, Operation.PRIOR_RECORDS, None)
-        stated = state_purpose(
-            principal, purpose, case_number=case_number, legal_basis=legal_basis, operation=OPERATION
-        )
+        stated = self._admit(principal, purpose, case_number, legal_basis)
         await self.limiter.hit(principal.user_id, OPERATION)
 
         result = await self.records.lookup(id_number)
-        filtered = filter_lookup(result, stated, principal)
-        answered = [s.agency.value for s in result.sources if s.status is FetchStatus.OK]
-        entry = lookup_entry(
-            principal,
-            stated,
-            id_number.value,
-            subject_key=self._subject_key,
-            agencies_answered=answered,
-            returned=returned_from_lookup(filtered),
-        )
-        async with self.store.engine.begin() as conn:
-            appended = await self.audit.record(conn, entry)
+        return (await self._audited(principal, stated, [result]))[0]
 
-        if filtered.records.sealed_returned:
-            logger.warning(
-                "sealed record access: user=%s unit=%s purpose=%s case=%s subject=%s audit=%d",
-                principal.user_id,
-                principal.unit,
-                stated.purpose.value,
-                stated.case_number,
-                mask_id_number(id_number.value),
-                appended.sequence,
+    async def lookup_many(
+        self,
+        principal: Principal,
+        id_numbers: Sequence[IdNumber],
+        purpose: str | None,
+        *,
+        case_number: str | None = None,
+        legal_basis: str | None = None,
+    ) -> list[AuditedLookup]:
+        """Look each distinct person up as ``lookup`` would: one quota hit and one audit entry each."""
+        if self.batch is None:
+            raise RuntimeError("LookupService was built without a batch fan-out")
+        people = list({id_number.value: id_number for id_number in id_numbers}.values())
+        if len(people) > self.max_batch:
+            raise BatchTooLarge(size=len(people), limit=self.max_batch)
+        stated = self._admit(principal, purpose, case_number, legal_basis)
+        for _ in people:
+            await self.limiter.hit(principal.user_id, OPERATION)
+
+        results = await self.batch.lookup_many(people)
+        return await self._audited(principal, stated, results)
+
+    def _admit(
+        self, principal: Principal, purpose: str | None, case_number: str | None, legal_basis: str | None
+    ) -> StatedPurpose:
+        # NOTE: the residence county is not asked for, so county-scoped grants (a county's
+        # correction office) pass only at prefecture level: see hub.policy.
+        authorize(principal, Operation.PRIOR_RECORDS, None)
+        return state_purpose(
+            principal, purpose, case_number=case_number, legal_basis=legal_basis, operation=OPERATION
+        )
+
+    async def _audited(
+        self, principal: Principal, stated: StatedPurpose, results: Sequence[LookupResult]
+    ) -> list[AuditedLookup]:
+        """Filter each result for the caller and append its audit entry, all in one transaction."""
+        filtered = [filter_lookup(result, stated, principal) for result in results]
+        entries = [
+            lookup_entry(
+                principal,
+                stated,
+                result.id_number.value,
+                subject_key=self._subject_key,
+                agencies_answered=[s.agency.value for s in result.sources if s.status is FetchStatus.OK],
+                returned=returned_from_lookup(shown),
             )
-        return AuditedLookup(filtered, stated, appended.sequence)
+            for result, shown in zip(results, filtered, strict=True)
+        ]
+        sequences = await self.record(entries)
+
+        for shown, sequence in zip(filtered, sequences, strict=True):
+            if shown.records.sealed_returned:
+                logger.warning(
+                    "sealed record access: user=%s unit=%s purpose=%s case=%s subject=%s audit=%d",
+                    principal.user_id,
+                    principal.unit,
+                    stated.purpose.value,
+                    stated.case_number,
+                    mask_id_number(shown.result.id_number.value),
+                    sequence,
+                )
+        return [AuditedLookup(shown, stated, seq) for shown, seq in zip(filtered, sequences, strict=True)]
+
+    async def record(self, entries: Sequence[AuditEntry]) -> list[int]:
+        """Append ``entries`` to the audit log in one transaction; return their sequences."""
+        async with contextlib.AsyncExitStack() as stack:
+            if self._append_lock is not None:
+                await stack.enter_async_context(self._append_lock)
+            conn = await stack.enter_async_context(self.store.engine.begin())
+            return [(await self.audit.record(conn, entry)).sequence for entry in entries]
 
 
 class _Sourced(Protocol):

@@ -10,9 +10,11 @@ line per call under the request id of the HTTP request that caused it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -38,8 +40,15 @@ logger = logging.getLogger(__name__)
 
 OPERATION = "fetch_records"
 
+T = TypeVar("T")
+BatchCall = Callable[[Sequence[IdNumber]], Awaitable[dict[str, AgencyRecords]]]
+KeysCall = Callable[[Sequence[str]], Awaitable[AgencyRecords]]
+
 # Agencies answer in tens of milliseconds when well and hit their timeouts (3-5 s) when not.
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+# Seconds a scrape waits for the store before serving the values it has.
+REFRESH_TIMEOUT_S = 2.0
 
 BREAKER_STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 
@@ -85,7 +94,7 @@ class HubMetrics:
         )
         self.poll_lag = Gauge(
             "hub_poll_lag_seconds",
-            "Age of the newest change a poller has processed, seconds",
+            "Seconds since a poller last advanced the agency watermark, read from the store",
             ["agency"],
             registry=self.registry,
         )
@@ -128,11 +137,24 @@ class HubMetrics:
 METRICS = HubMetrics()
 
 
-def metrics_endpoint(metrics: HubMetrics | None = None) -> Callable[[Request], Awaitable[Response]]:
-    """Return a Starlette endpoint that serves ``metrics`` in the Prometheus text format."""
+def metrics_endpoint(
+    metrics: HubMetrics | None = None, *, refresh: Callable[[], Awaitable[None]] | None = None
+) -> Callable[[Request], Awaitable[Response]]:
+    """Return a Starlette endpoint that serves ``metrics`` in the Prometheus text format.
+
+    ``refresh`` runs first on every scrape, for values other processes write (poll lag,
+    notices by status: ``hub.metrics_store``). When it fails, the scrape still returns
+    the values of the last successful refresh.
+    """
     chosen = metrics or METRICS
 
     async def serve_metrics(request: Request) -> Response:
+        if refresh is not None:
+            try:
+                async with asyncio.timeout(REFRESH_TIMEOUT_S):
+                    await refresh()
+            except Exception:
+                logger.warning("metrics refresh from the store failed", exc_info=True)
         return Response(chosen.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return serve_metrics
@@ -156,23 +178,35 @@ class InstrumentedAdapter:
         await self.inner.aclose()
 
     async def fetch_records(self, id_number: IdNumber) -> AgencyRecords:
+        return await self._timed(OPERATION, id_number.masked(), lambda: self.inner.fetch_records(id_number))
+
+    async def fetch_records_many(self, id_numbers: Sequence[IdNumber]) -> dict[str, AgencyRecords]:
+        """Forward a batch; only called when the inner adapter has it (``hub.batch.can_batch``)."""
+        call: BatchCall = self.inner.fetch_records_many  # type: ignore[attr-defined]
+        return await self._timed("fetch_records_many", f"{len(id_numbers)} people", lambda: call(id_numbers))
+
+    async def fetch_records_by_local_keys(self, keys: Sequence[str]) -> AgencyRecords:
+        call: KeysCall = self.inner.fetch_records_by_local_keys  # type: ignore[attr-defined]
+        return await self._timed("fetch_records_by_local_keys", f"{len(keys)} keys", lambda: call(keys))
+
+    async def _timed(self, operation: str, subject: str, call: Callable[[], Awaitable[T]]) -> T:
         started = time.perf_counter()
         try:
-            records = await self.inner.fetch_records(id_number)
+            result = await call()
         except Exception as exc:
-            self._observe(id_number, started, exc)
+            self._observe(operation, subject, started, exc)
             raise
-        self._observe(id_number, started, None)
-        return records
+        self._observe(operation, subject, started, None)
+        return result
 
-    def _observe(self, id_number: IdNumber, started: float, error: Exception | None) -> None:
+    def _observe(self, operation: str, subject: str, started: float, error: Exception | None) -> None:
         seconds = time.perf_counter() - started
         self.metrics.upstream_call(self.agency, seconds, error)
         logger.info(
             "upstream agency=%s operation=%s id_number=%s outcome=%s code=%s ms=%.1f request_id=%s",
             self.agency.value,
-            OPERATION,
-            id_number.masked(),
+            operation,
+            subject,
             "ok" if error is None else "error",
             "-" if error is None else _code(error),
             seconds * 1000,

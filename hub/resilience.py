@@ -21,9 +21,10 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from adapters.contract import RecordAdapter
 from adapters.errors import (
@@ -48,6 +49,9 @@ BREAKER_FAILURES: tuple[type[Exception], ...] = (UpstreamTimeout, UpstreamUnavai
 
 Clock = Callable[[], float]
 Permit = int
+T = TypeVar("T")
+BatchCall = Callable[[Sequence[IdNumber]], Awaitable[dict[str, AgencyRecords]]]
+KeysCall = Callable[[Sequence[str]], Awaitable[AgencyRecords]]
 
 
 class BreakerState(StrEnum):
@@ -235,36 +239,48 @@ class ResilientAdapter:
         await self.inner.aclose()
 
     async def fetch_records(self, id_number: IdNumber) -> AgencyRecords:
+        return await self._guard(OPERATION, lambda: self.inner.fetch_records(id_number))
+
+    async def fetch_records_many(self, id_numbers: Sequence[IdNumber]) -> dict[str, AgencyRecords]:
+        """One batch call under one permit and one slot; only for adapters that have it."""
+        call: BatchCall = self.inner.fetch_records_many  # type: ignore[attr-defined]
+        return await self._guard("fetch_records_many", lambda: call(id_numbers))
+
+    async def fetch_records_by_local_keys(self, keys: Sequence[str]) -> AgencyRecords:
+        call: KeysCall = self.inner.fetch_records_by_local_keys  # type: ignore[attr-defined]
+        return await self._guard("fetch_records_by_local_keys", lambda: call(keys))
+
+    async def _guard(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
         permit = self.breaker.allow()
         if permit is None:
             self.metrics.rejection(self.agency, "circuit_open")
             retry_after_s = round(self.breaker.retry_after_s)
             raise UpstreamCircuitOpen(
-                agency=self.agency.value, operation=OPERATION, retry_after_s=retry_after_s
+                agency=self.agency.value, operation=operation, retry_after_s=retry_after_s
             )
 
         if not await self.limiter.acquire():
             self.breaker.release(permit)
             self.metrics.rejection(self.agency, "saturated")
-            raise UpstreamSaturated(agency=self.agency.value, operation=OPERATION, limit=self.limiter.limit)
+            raise UpstreamSaturated(agency=self.agency.value, operation=operation, limit=self.limiter.limit)
 
         try:
-            records = await self._call(id_number)
+            result = await self._call(operation, call)
         except BaseException as exc:
             self._settle(permit, exc)
             raise
         finally:
             self.limiter.release()
         self.breaker.record_success(permit)
-        return records
+        return result
 
-    async def _call(self, id_number: IdNumber) -> AgencyRecords:
+    async def _call(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
         try:
             async with asyncio.timeout(self.timeout_s):
-                return await self.inner.fetch_records(id_number)
+                return await call()
         except TimeoutError as exc:
             raise UpstreamTimeout(
-                agency=self.agency.value, operation=OPERATION, timeout_s=self.timeout_s
+                agency=self.agency.value, operation=operation, timeout_s=self.timeout_s
             ) from exc
 
     def _settle(self, permit: Permit, exc: BaseException) -> None:

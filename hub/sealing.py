@@ -150,6 +150,29 @@ def seal_status(
     return SealDecision(True, reason, may_see_sealed(purpose, principal))
 
 
+def could_be_sealed(judgment: Judgment, birth_date: dt.date | None, judgments: Sequence[Judgment]) -> bool:
+    """Whether ``judgment`` is sealed now or would be once in effect, for anyone (the cache's veto).
+
+    The rules of ``seal_status`` without the requester, treating a judgment not yet in
+    effect or an acquittal as if it were a conviction, so that nothing that may turn into
+    a sealed record is stored: only an adult offence, a term over five years, life or
+    death, or a seal lifted by a later judgment in ``judgments`` make it False.
+    """
+    penalty = judgment.sentence.penalty
+    if penalty in _NEVER_SEALED:
+        return False
+    term = judgment.sentence.term_months
+    if (
+        penalty is PenaltyType.FIXED_TERM_IMPRISONMENT
+        and term is not None
+        and term > SEALING_TERM_LIMIT_MONTHS
+    ):
+        return False
+    if _juvenile_at_offence(judgment, birth_date) is False:
+        return False
+    return _lifting_judgment(judgment, _later_records(judgment, judgments)) is None
+
+
 def filter_records(
     judgments: Sequence[Judgment],
     person_birth_date: dt.date | None,

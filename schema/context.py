@@ -99,6 +99,12 @@ class PriorRecordLookup(Protocol):
         self, id_number: IdNumber, purpose: str, case_number: str | None, legal_basis: str | None
     ) -> PriorRecordsView: ...
 
+    async def lookup_many(
+        self, id_numbers: Sequence[IdNumber], purpose: str, case_number: str | None, legal_basis: str | None
+    ) -> Sequence[PriorRecordsView]:
+        """Return one view per distinct number, in order, each person checked and audited as by ``lookup``."""
+        ...
+
 
 class Access(Protocol):
     """The caller's rights under the hub's deny-by-default policy.
@@ -186,6 +192,8 @@ class NoticeRecord(Protocol):
     @property
     def receipt_at(self) -> dt.datetime | None: ...
     @property
+    def reported_on(self) -> dt.date | None: ...
+    @property
     def created_at(self) -> dt.datetime: ...
     @property
     def updated_at(self) -> dt.datetime: ...
@@ -230,11 +238,15 @@ class NoticeIndicatorsView(Protocol):
     @property
     def received_by_reporting_due_share(self) -> float | None: ...
     @property
+    def reported_in_time(self) -> int: ...
+    @property
+    def reporting_known(self) -> int: ...
+    @property
     def reported_in_time_share(self) -> float | None: ...
 
 
 class NoticeDesk(Protocol):
-    """Service behind the notice queries, ``acknowledgeReceipt`` and ``noticeChanged``.
+    """Service behind the notice queries, ``acknowledgeReceipt``, ``recordReporting`` and ``noticeChanged``.
 
     Invalid arguments raise ``InvalidNoticeArgument``; an unknown id raises ``NoticeNotFound``.
     """
@@ -245,6 +257,10 @@ class NoticeDesk(Protocol):
 
     async def acknowledge_receipt(self, notice_id: int, received_on: dt.date | None) -> NoticeRecord:
         """Mark received on behalf of the request's caller, auditing the change."""
+        ...
+
+    async def record_reporting(self, notice_id: int, reported_on: dt.date) -> NoticeRecord:
+        """Record the day the person reported in, on behalf of the request's caller, audited."""
         ...
 
     async def indicators(

@@ -13,6 +13,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from adapters.errors import BatchTooLarge
 from adapters.idnumber import parse_id_number
 from schema.audit import AuditEntryConnection, resolve_audit_entries
 from schema.context import CaseInformationView, HubContext, PartialError, PriorRecordsView, SourceOutcome
@@ -39,6 +40,8 @@ from schema.types import (
 
 CASE_NUMBER_HELP = "案号或案件编号；办案、审查起诉、审判等目的必填 / case number; required by case purposes"
 LEGAL_BASIS_HELP = "法律依据；不填时按查询目的取默认条文 / legal basis; defaults by purpose"
+# The service's own limit, hub.batch.MAX_BATCH: checked here before any number is parsed.
+MAX_BATCH = 100
 ID_NUMBER_HELP = "公民身份号码，18 位或旧 15 位 / resident ID number, 18 characters or legacy 15 digits"
 
 
@@ -149,11 +152,43 @@ async def resolve_prior_records(
     return PriorRecords.from_view(view, context.language)
 
 
+async def resolve_prior_records_batch(
+    info: Info[HubContext, None],
+    id_numbers: Annotated[
+        list[str],
+        strawberry.argument(description=f"至多 {MAX_BATCH} 个 / at most {MAX_BATCH}; " + ID_NUMBER_HELP),
+    ],
+    purpose: Annotated[Purpose, strawberry.argument(description="查询目的 / why the lookup is made")],
+    case_number: Annotated[str | None, strawberry.argument(description=CASE_NUMBER_HELP)] = None,
+    legal_basis: Annotated[str | None, strawberry.argument(description=LEGAL_BASIS_HELP)] = None,
+) -> list[PriorRecords]:
+    context = info.context
+    context.access.authorize("priorRecords")
+    if len(id_numbers) > MAX_BATCH:
+        raise BatchTooLarge(size=len(id_numbers), limit=MAX_BATCH)
+    parsed = [parse_id_number(id_number) for id_number in id_numbers]
+    views = await context.records.lookup_many(parsed, purpose.value, case_number, legal_basis)
+
+    answers = []
+    for index, view in enumerate(views):
+        path = (*info.path.as_list(), index)
+        for outcome in view.sources:
+            if outcome.error is not None:
+                context.partial_errors.append(PartialError(outcome.error, path))
+        answers.append(PriorRecords.from_view(view, context.language))
+    return answers
+
+
 @strawberry.type
 class Query:
     prior_records: PriorRecords | None = strawberry.field(
         resolver=resolve_prior_records,
         description="按公民身份号码查询前科 / look up prior records by resident ID number",
+    )
+    prior_records_batch: list[PriorRecords] = strawberry.field(
+        resolver=resolve_prior_records_batch,
+        description="批量查询前科，每人单独授权、封存过滤并记审计日志 / prior records of many people at once,"
+        " each checked, sealing-filtered and audited as a single lookup; one result per distinct number",
     )
     notices: NoticeConnection = strawberry.field(
         resolver=resolve_notices, description="社区矫正执行通知书列表 / correction notices, newest first"

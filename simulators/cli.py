@@ -53,12 +53,28 @@ def main() -> None:
     pass
 
 
-@main.command(help="生成模拟数据并启动法院 SOAP 服务。Create the stand-ins and serve the court's SOAP service.")
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("var/simulators"),
-              show_default=True, help="Folder for the SQLite files.")
+@main.command(
+    help="生成模拟数据并启动法院 SOAP 服务。Create the stand-ins and serve the court's SOAP service."
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=Path("var/simulators"),
+    show_default=True,
+    help="Folder for the SQLite files.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--court-port", type=int, default=8101, show_default=True, help="Port of the court SOAP service.")
-@click.option("--court-latency-ms", type=int, default=0, show_default=True, help="Latency added to every court call, ms.")
+@click.option(
+    "--court-port", type=int, default=8101, show_default=True, help="Port of the court SOAP service."
+)
+@click.option(
+    "--court-latency-ms",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Latency added to every court call, ms.",
+)
 @click.option("--reset", is_flag=True, help="Recreate the databases from the data set.")
 @click.option("--seed", type=int, default=20261204, show_default=True)
 @click.option("--people", type=int, default=2000, show_default=True)
@@ -71,11 +87,15 @@ def serve(
 
     click.echo(f"模拟数据已就绪：{len(dataset.people)} 人，目录 {directory}")
     for agency in DATABASE_AGENCIES:
-        click.echo(f"  HUB_{'CORRECTION' if agency == 'correction' else agency.upper()}_DB_URL={urls[agency]}")
+        click.echo(
+            f"  HUB_{'CORRECTION' if agency == 'correction' else agency.upper()}_DB_URL={urls[agency]}"
+        )
     click.echo(f"  HUB_COURT_URL=http://{host}:{court_port}/ws/court")
     click.echo(f"示例公民身份号码：{showcase.id_number}")
 
-    court_app = importlib.import_module("simulators.court").create_app(urls["court"], latency_ms=court_latency_ms)
+    court_app = importlib.import_module("simulators.court").create_app(
+        urls["court"], latency_ms=court_latency_ms
+    )
     config = uvicorn.Config(court_app, host=host, port=court_port, log_level="warning")
     click.echo(f"法院 SOAP 服务：http://{host}:{court_port}/ws/court?wsdl （Ctrl+C 停止）")
     asyncio.run(uvicorn.Server(config).serve())

@@ -220,3 +220,15 @@ async def test_unreachable_system_raises_unavailable(agency: Agency) -> None:
     await unreachable.aclose()
 
     assert caught.value.agency == agency.value
+
+
+async def test_batch_matches_single_lookups(adapter: RecordAdapter) -> None:
+    ids = [parse_id_number(person.id_number) for person in dataset().people[:30]]
+
+    many: dict[str, AgencyRecords] = await adapter.fetch_records_many(ids)  # type: ignore[attr-defined]
+    singles = [await adapter.fetch_records(id_number) for id_number in ids]
+
+    assert set(many) == {id_number.value for id_number in ids}
+    for id_number, single in zip(ids, singles, strict=True):
+        assert sorted(map(repr, all_records(many[id_number.value]))) == sorted(map(repr, all_records(single)))
+    assert any(all_records(records) for records in many.values())

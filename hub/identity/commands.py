@@ -24,6 +24,7 @@ from adapters.idnumber import mask_name
 from adapters.police import PoliceAdapter
 from adapters.prison import PrisonAdapter
 from adapters.sql import SqlAdapter
+from hub.cache_invalidation import judgments_hook, people_hook
 from hub.identity.feed import FeedReport, feed_judgments, feed_people
 from hub.identity.relink import relink
 from hub.identity.service import IdentityService
@@ -59,7 +60,7 @@ async def poll_identity(store: Store, agency: str, settings: Settings) -> FeedRe
         )
         try:
             await court.start()
-            return await feed_judgments(store, court, progress=progress)
+            return await feed_judgments(store, court, progress=progress, on_changes=judgments_hook())
         finally:
             await court.aclose()
 
@@ -70,7 +71,8 @@ async def poll_identity(store: Store, agency: str, settings: Settings) -> FeedRe
         raise click.ClickException(f"未配置 {variable}。 / {variable} is not set.")
     adapter = adapter_class(url, timeout_s=30.0)
     try:
-        return await feed_people(store, adapter, adapter.agency.value, progress=progress)
+        hook = people_hook(adapter.agency)
+        return await feed_people(store, adapter, adapter.agency.value, progress=progress, on_page=hook)
     finally:
         await adapter.aclose()
 

@@ -11,7 +11,7 @@ cursor: an interrupted run resumes after the last page it committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -53,8 +53,12 @@ async def feed_people(
     batch_size: int = 500,
     max_batches: int | None = None,
     progress: Progress | None = None,
+    on_page: Callable[[Sequence[PersonIdentity]], Awaitable[None]] | None = None,
 ) -> FeedReport:
-    """Index one agency's people from the cursor on, page by page."""
+    """Index one agency's people from the cursor on, page by page.
+
+    ``on_page`` is called with each page once it has committed (``hub.cache_invalidation``).
+    """
     cursor = CURSOR_PREFIX + agency
     report = FeedReport(agency, position=await read_cursor(store, cursor))
     batches = 0
@@ -65,6 +69,8 @@ async def feed_people(
         async with store.engine.begin() as conn:
             report.written += await ingest(store, conn, [entry_from_identity(p) for p in page])
             await write_cursor(store, conn, cursor, next_position)
+        if on_page is not None and page:
+            await on_page(page)
         report.read += len(page)
         report.position = next_position
         batches += 1
@@ -84,6 +90,7 @@ async def feed_judgments(
     batch_size: int = 100,
     max_batches: int | None = None,
     progress: Progress | None = None,
+    on_changes: Callable[[Sequence[JudgmentChange]], Awaitable[None]] | None = None,
 ) -> FeedReport:
     """Index the parties of the court's changed judgments, from the cursor's sequence on."""
     cursor = CURSOR_PREFIX + "court"
@@ -100,6 +107,8 @@ async def feed_judgments(
             report.written += await index_judgment_changes(store, conn, changes)
             report.position = str(max(change.sequence for change in changes))
             await write_cursor(store, conn, cursor, report.position)
+        if on_changes is not None:
+            await on_changes(changes)
         report.read += len(changes)
         batches += 1
         if progress is not None:

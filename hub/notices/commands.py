@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from adapters.bureau import BureauAdapter
 from adapters.court import CourtAdapter
 from adapters.errors import HubError
+from hub.cache_invalidation import judgments_hook
 from hub.calendar import HolidayCalendar
 from hub.notices.config import NoticeSettings
 from hub.notices.delivery import deliver
@@ -75,6 +76,7 @@ def poll_command(agency: str, skip_history: bool, loop_s: float | None) -> None:
                     calendar=_calendar(settings),
                     batch_size=settings.poll_batch_size,
                     audit=_audit_log(settings),
+                    on_changes=judgments_hook(),
                 )
                 if not report.ran:
                     return "另一个轮询正在运行，本次跳过。 / Another poller holds the lock; skipped."

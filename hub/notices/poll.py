@@ -8,6 +8,7 @@ the judgment (court, canonical case number) absorbs what was already written.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
@@ -86,8 +87,12 @@ async def poll_court(
     max_batches: int = 50,
     agency: str = COURT_AGENCY,
     audit: AuditLog | None = None,
+    on_changes: Callable[[Sequence[JudgmentChange]], Awaitable[None]] | None = None,
 ) -> PollReport:
-    """Run one poll of the court: at most ``max_batches`` batches of ``batch_size`` changes."""
+    """Run one poll of the court: at most ``max_batches`` batches of ``batch_size`` changes.
+
+    ``on_changes`` is called with each batch once it has committed (``hub.cache_invalidation``).
+    """
     async with lock.hold(f"poll:{agency}") as acquired:
         if not acquired:
             logger.info("poll %s skipped: lock taken by another poller", agency)
@@ -112,6 +117,8 @@ async def poll_court(
                 report.interrupted = True
                 break
 
+            if on_changes is not None:
+                await on_changes(changes)
             report.changes += len(changes)
             report.watermark = new_position
             if len(changes) < batch_size:

@@ -38,6 +38,8 @@ WSDL_PATH = Path(__file__).with_name("court.wsdl")
 _WSDL_ADDRESS = "http://localhost:8080/ws/court"
 _LOOPBACK_PREFIXES = ("http://127.0.0.1:", "http://[::1]:", "file:///")
 _XML = "text/xml; charset=utf-8"
+# Numbers one ``queryPjxxBySfzhPl`` call may carry: the maxOccurs of its WSDL element.
+BATCH_LIMIT = 200
 
 
 @dataclass(slots=True)
@@ -123,6 +125,20 @@ async def _query_by_id_number(db_path: str, params: dict[str, str], config: Conf
     return Response(body, headers={"Content-Type": content_type})
 
 
+async def _query_by_id_numbers(db_path: str, params: dict[str, str], config: Config) -> Response:
+    numbers = [number.upper() for number in params.get("sfzh", "").split(",") if number]
+    if not numbers or len(numbers) > BATCH_LIMIT:
+        raise RequestError(f"身份证号数量应在 1 到 {BATCH_LIMIT} 之间，收到 {len(numbers)} 个")
+    for number in numbers:
+        if len(number) not in (15, 18) or not number[:-1].isdigit():
+            raise RequestError(f"身份证号格式错误：应为 15 位或 18 位，收到 {len(number)} 位")
+
+    found = await run_in_threadpool(_read_each, db_path, numbers)
+    documents = [envelope.embedded_document(rows) for rows in found]
+    body, content_type = envelope.string_response(documents, config.declaration, "queryPjxxBySfzhPl")
+    return Response(body, headers={"Content-Type": content_type})
+
+
 async def _judgment_by_case_number(db_path: str, params: dict[str, str], config: Config) -> Response:
     case_number = params.get("ah", "")
     if not case_number:
@@ -152,6 +168,7 @@ async def _status(db_path: str, params: dict[str, str], config: Config) -> Respo
 
 _OPERATIONS = {
     "queryPjxxBySfzh": _query_by_id_number,
+    "queryPjxxBySfzhPl": _query_by_id_numbers,
     "getAjxxByAh": _judgment_by_case_number,
     "listPjbgAfterXh": _changes_after,
     "getFwzt": _status,
@@ -209,6 +226,11 @@ def _apply(config: Config, changes: dict[str, Any]) -> Config:
 def _read(db_path: str, query: Any, *args: Any) -> Any:
     with store.connect(db_path) as conn:
         return query(conn, *args)
+
+
+def _read_each(db_path: str, numbers: list[str]) -> list[Any]:
+    with store.connect(db_path) as conn:
+        return [store.judgments_by_id_number(conn, number) for number in numbers]
 
 
 def _write(db_path: str, party: store.PartyRow, row: store.Row) -> int:

@@ -33,7 +33,10 @@ class RequestError(ValueError):
 
 
 def parse_request(body: bytes) -> tuple[str, dict[str, str]]:
-    """Return the operation name and its parameters (local names → text)."""
+    """Return the operation name and its parameters (local names → text).
+
+    A repeated parameter (``sfzh`` of the batch query) maps to its texts joined by commas.
+    """
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(body, parser=parser)
@@ -48,7 +51,10 @@ def parse_request(body: bytes) -> tuple[str, dict[str, str]]:
     operation = None if body_node is None else next(iter(body_node), None)
     if operation is None or not isinstance(operation.tag, str):
         raise RequestError("SOAP Body 中缺少操作元素")
-    params = {etree.QName(child).localname: (child.text or "").strip() for child in operation}
+    params: dict[str, str] = {}
+    for child in operation:
+        name, text = etree.QName(child).localname, (child.text or "").strip()
+        params[name] = f"{params[name]},{text}" if name in params else text
     return etree.QName(operation).localname, params
 
 
@@ -106,11 +112,17 @@ def embedded_document(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:
     return '<?xml version="1.0" encoding="GBK"?>' + text
 
 
-def string_response(document: str, declaration: Declaration) -> tuple[bytes, str]:
-    """Build the ``queryPjxxBySfzhResponse`` envelope in GBK and return it with its Content-Type."""
+def string_response(
+    document: str | list[str], declaration: Declaration, operation: str = "queryPjxxBySfzh"
+) -> tuple[bytes, str]:
+    """Build the ``<operation>Response`` envelope in GBK and return it with its Content-Type.
+
+    A list of documents gives one ``return`` element each, in order (the batch query).
+    """
     envelope, body = _envelope()
-    response = etree.SubElement(body, f"{_TNS}queryPjxxBySfzhResponse")
-    etree.SubElement(response, f"{_TNS}return").text = document
+    response = etree.SubElement(body, f"{_TNS}{operation}Response")
+    for text in [document] if isinstance(document, str) else document:
+        etree.SubElement(response, f"{_TNS}return").text = text
     payload = etree.tostring(envelope, encoding="GBK", xml_declaration=False)
     prolog = {
         Declaration.HONEST: b'<?xml version="1.0" encoding="GBK"?>\n',

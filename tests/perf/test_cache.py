@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.errors import UpstreamTimeout
+from adapters.idnumber import IdNumber
 from adapters.records import Agency, AgencyRecords
 from hub.cache import Cache, CachingAdapter, InProcessCache, RecordCache, RedisCache
 from tests.perf.fakes import PERSON, FakeClock, fresh_metrics, sample
@@ -106,7 +107,7 @@ async def test_errors_are_not_cached(backend: Cache) -> None:
 
 
 async def test_veto_keeps_records_out_of_the_cache(backend: Cache) -> None:
-    def no_judgments(records: AgencyRecords) -> bool:
+    def no_judgments(id_number: IdNumber, records: AgencyRecords) -> bool:
         return not records.judgments
 
     inner = StandInAdapter(Agency.COURT)

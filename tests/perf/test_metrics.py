@@ -12,7 +12,7 @@ from starlette.routing import Route
 from adapters.errors import UpstreamTimeout, UpstreamUnavailable
 from adapters.records import Agency
 from hub.agency_stack import build_record_cache, resilient_timeout, wrap_adapters
-from hub.cache import CachingAdapter
+from hub.cache import CachingAdapter, always_cacheable
 from hub.logging import request_id
 from hub.metrics import InstrumentedAdapter, metrics_endpoint
 from hub.settings_perf import PerfSettings
@@ -84,7 +84,8 @@ def test_notice_status_missing_from_new_counts_drops_to_zero() -> None:
 async def test_wrapped_stack_counts_hits_breaker_state_and_calls() -> None:
     metrics = fresh_metrics()
     settings = PerfSettings(breaker_consecutive_failures=2)
-    cache = build_record_cache(settings, metrics=metrics)
+    # The stand-in's judgment may be sealed; the sealing veto has tests of its own.
+    cache = build_record_cache(settings, is_cacheable=always_cacheable, metrics=metrics)
     court = StandInAdapter(Agency.COURT)
     police = StandInAdapter(
         Agency.POLICE, error=UpstreamUnavailable(agency="police", operation="fetch_records")

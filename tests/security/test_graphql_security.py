@@ -321,3 +321,14 @@ def test_demo_token_header_and_claims_shape(tmp_path: Any) -> None:
     assert claims["unit"] == {"agency": "justice_bureau", "county": "513401"}
     assert claims["roles"] == ["correction_officer"]
     assert claims["exp"] > dt.datetime.now(dt.UTC).timestamp()
+
+
+async def test_people_search_is_audited(hub: Hub) -> None:
+    body = await hub.gql('{ people(name: "吉克石布") { personId } }', bearer(Role.JUDGE))
+
+    items = await audit_items(hub, operation="people")
+
+    assert "errors" not in body, body
+    assert [item["operation"] for item in items] == ["people"]
+    assert items[0]["role"] == "judge"
+    assert items[0]["kind"] == "lookup"

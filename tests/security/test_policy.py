@@ -17,7 +17,7 @@ O, P, _ = "own", "prefecture", None  # noqa: E741
 # when either changes alone. Columns follow ``Operation``'s order.
 OPS = list(Operation)
 EXPECTED: dict[Role, list[str | None]] = {
-    #                     prior peopl notcs notic ackn  chngd indic audit health resolv redeliv person pairs decide report
+    # Columns: prior peopl notcs notic ackn chngd indic audit health resolv redeliv person pairs decide report
     Role.POLICE_OFFICER: [P, P, O, O, _, O, _, _, _, _, _, P, _, _, _],
     Role.PROSECUTOR: [P, P, O, O, _, O, O, _, _, _, _, P, _, _, _],
     Role.JUDGE: [P, P, O, O, _, O, O, _, _, _, _, P, _, _, _],
