@@ -27,6 +27,7 @@ from hub.notices.locks import make_lock
 from hub.notices.poll import notice_rows, poll_court
 from hub.notices.poll import skip_history as skip_history_of
 from hub.notices.receipts import collect_receipts
+from hub.notices.views import row_due_dates
 from hub.security_setup import AuditLog, audit_log
 from hub.store import Store, create_store, migrate
 
@@ -190,13 +191,15 @@ def notices_command() -> None:
         async with _store(settings) as store:
             return await notice_rows(store)
 
+    rules, calendar = settings.deadline_rules(), _calendar(settings)
     for row in _run(run):
+        notice_due, _, _ = row_due_dates(row, rules, calendar)
         reason = reason_text(str(row["attention_reason"])) if row["attention_reason"] else ""
         error = f" 最近错误: {row['last_error']}" if row["last_error"] else ""
         click.echo(
             f"{row['id']:>5} {row['status']:<16} {row['case_number']} {row['person_name_masked']}"
             f" {row['id_number_masked'] or '-'} 县 {row['bureau_county_code'] or '-'}"
-            f" 应通知 {row['notice_due'] or '-'} 尝试 {row['attempts']}{error} {reason}"
+            f" 应通知 {notice_due or '-'} 尝试 {row['attempts']}{error} {reason}"
         )
 
 

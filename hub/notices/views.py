@@ -34,8 +34,9 @@ import binascii
 import datetime as dt
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, RowMapping, or_, select, true, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -411,12 +412,7 @@ class NoticeService:
         return conditions
 
     def _due(self, row: RowMapping) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
-        """Notice, documents and reporting deadlines; computed when a needs-attention row lacks them."""
-        stored = (row["notice_due"], row["documents_due"], row["reporting_due"])
-        if row["notice_due"] is not None or row["effective_date"] is None:
-            return stored
-        due = due_dates(row["effective_date"], self.rules, self.calendar)
-        return due.notice_due, due.documents_due, due.reporting_due
+        return row_due_dates(row, self.rules, self.calendar)
 
     def _view(self, row: RowMapping, today: dt.date) -> NoticeView:
         notice_due, documents_due, reporting_due = self._due(row)
@@ -550,3 +546,14 @@ async def _forward(source: AsyncIterator[str], queue: asyncio.Queue[NoticeChange
         change = NoticeChange.decode(text)
         if change is not None:
             queue.put_nowait(change)
+
+
+def row_due_dates(
+    row: Mapping[Any, Any], rules: DeadlineRules, calendar: WorkingDayCalendar
+) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
+    """Notice, documents and reporting deadlines; computed when a needs-attention row lacks them."""
+    stored = (row["notice_due"], row["documents_due"], row["reporting_due"])
+    if row["notice_due"] is not None or row["effective_date"] is None:
+        return stored
+    due = due_dates(row["effective_date"], rules, calendar)
+    return due.notice_due, due.documents_due, due.reporting_due

@@ -71,6 +71,8 @@ def test_migrate_poll_deliver_and_receipts_carry_a_judgment_to_a_receipt(
     assert "送达 1 份" in delivered.output
     assert "已签收 1 份" in received.output
     assert listed.output.count("needs_attention") == 2
+    # Only the notice without an effective date lacks a notice deadline.
+    assert listed.output.count("应通知 -") == 1
     assert "received" in listed.output
     assert "513425198807070013" not in listed.output
     assert record["county_code"] == "513402"
