@@ -83,7 +83,7 @@ def translate(exc: BaseException, *, agency: str, operation: str, timeout_s: flo
         code, message = str(exc.code or ""), str(exc.message or "")
         return UpstreamFault(agency=agency, operation=operation, fault_code=code, fault_string=message)
     if isinstance(exc, zeep.exceptions.TransportError) and exc.status_code in _GATEWAY_STATUSES:
-        # A proxy or load balancer in front of the service answered: the service itself
+        # A proxy or load balancer in front of the service returned the error: the service itself
         # was not reached, so this is an outage rather than bad data.
         return UpstreamUnavailable(agency=agency, operation=operation)
     for library_class, hub_class in ERROR_MAP:

@@ -308,7 +308,7 @@ class RecordCache:
 
 
 class CachingAdapter:
-    """A ``RecordAdapter`` that answers from ``cache`` for ``ttl_s`` seconds (0 disables)."""
+    """A ``RecordAdapter`` that returns cached records for ``ttl_s`` seconds (0 disables caching)."""
 
     def __init__(
         self, inner: RecordAdapter, cache: RecordCache, ttl_s: float, *, fill_lock_s: float = 0.0
@@ -327,7 +327,10 @@ class CachingAdapter:
         await self.inner.ping()
 
     async def aclose(self) -> None:
-        """Stop fills nobody awaits any more, then close the inner adapter; the cache is shared."""
+        """Cancel fills that no caller awaits any more, then close the inner adapter.
+
+        The cache is shared with other adapters, so it stays open.
+        """
         for flight in list(self._flights.values()):
             flight.cancel()
         await asyncio.gather(*self._flights.values(), return_exceptions=True)

@@ -31,6 +31,7 @@ from starlette.types import Receive, Scope, Send
 from simulators.bureau import envelope
 from simulators.bureau.faults import FaultConfig
 from simulators.bureau.store import BureauStore, NoticeKey, ReceiptRow
+from simulators.soap_request import RequestError
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +76,8 @@ def create_app(db_path: str, faults: FaultConfig | None = None) -> Starlette:
                 return await _deliver(store, config, request.path_params.get("county"), params)
             if operation == "ListReceipts":
                 return _list_receipts(store, request.path_params.get("county"), params)
-            raise envelope.RequestError(f"未知操作：{operation}")
-        except envelope.RequestError as exc:
+            raise RequestError(f"未知操作：{operation}")
+        except RequestError as exc:
             return Response(envelope.fault("Client", str(exc)), status_code=500, media_type=_XML)
 
     async def get_config(request: Request) -> Response:
@@ -153,13 +154,13 @@ async def _deliver(
 ) -> Response:
     county, key = str(params.get("countyCode", "")), str(params.get("idempotencyKey", ""))
     if not key:
-        raise envelope.RequestError("缺少幂等键 idempotencyKey")
+        raise RequestError("缺少幂等键 idempotencyKey")
     if not (len(county) == 6 and county.startswith("5134") and county.isdigit()):
-        raise envelope.RequestError(f"县级代码“{county}”不属于凉山州")
+        raise RequestError(f"县级代码“{county}”不属于凉山州")
     if county in RETIRED_COUNTIES:
-        raise envelope.RequestError(f"县级代码 {county} 已撤销，请发往 {RETIRED_COUNTIES[county]}")
+        raise RequestError(f"县级代码 {county} 已撤销，请发往 {RETIRED_COUNTIES[county]}")
     if path_county and path_county != county:
-        raise envelope.RequestError(f"本服务只接收 {path_county} 的通知书，请求为 {county}")
+        raise RequestError(f"本服务只接收 {path_county} 的通知书，请求为 {county}")
 
     fault = config.next_fault()
     if fault in ("http_500", "drop"):
@@ -210,7 +211,7 @@ def _list_receipts(store: BureauStore, path_county: str | None, params: dict[str
     try:
         after, limit = int(params.get("afterSequence") or 0), int(params.get("limit") or 100)
     except ValueError as exc:
-        raise envelope.RequestError("afterSequence 与 limit 应为整数") from exc
+        raise RequestError("afterSequence 与 limit 应为整数") from exc
     county = path_county or str(params.get("countyCode") or "") or None
     return Response(envelope.receipts_response(store.receipts_after(after, limit, county)), media_type=_XML)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from lxml import etree
 
 from simulators.bureau.store import Acceptance, ReceiptRow
+from simulators.soap_request import SOAP_NS, operation_element
 
-SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 BUREAU_NS = "http://sfj.lsz.example/correction/ws"
 _ENV = f"{{{SOAP_NS}}}"
 _TNS = f"{{{BUREAU_NS}}}"
@@ -15,26 +15,9 @@ _TNS = f"{{{BUREAU_NS}}}"
 _REPEATED = frozenset({"charge"})
 
 
-class RequestError(ValueError):
-    """The request is not an envelope this service understands: returned as a Client fault."""
-
-
 def parse_request(body: bytes) -> tuple[str, dict[str, str | list[str]]]:
     """Return the operation's local name and its parameters (local name → text, or list for repeats)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = etree.fromstring(body, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        raise RequestError(f"请求不是有效的 XML：{exc.msg}") from exc
-    if root.getroottree().docinfo.doctype:
-        raise RequestError("请求不得包含 DTD")
-    if root.tag != f"{_ENV}Envelope":
-        raise RequestError("请求缺少 SOAP Envelope")
-
-    body_node = root.find(f"{_ENV}Body")
-    operation = None if body_node is None else next(iter(body_node), None)
-    if operation is None or not isinstance(operation.tag, str):
-        raise RequestError("SOAP Body 中缺少操作元素")
+    operation = operation_element(body)
 
     params: dict[str, str | list[str]] = {name: [] for name in _REPEATED}
     for child in operation:

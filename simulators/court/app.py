@@ -29,8 +29,9 @@ from starlette.routing import Route
 
 from simulators.court import envelope, store
 from simulators.court.admin import JudgmentIn, rows_from_json
-from simulators.court.envelope import Declaration, RequestError
+from simulators.court.envelope import Declaration
 from simulators.court.hostile import EMBEDDED_MODES, Hostile, hostile_body
+from simulators.soap_request import RequestError
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from lxml import etree
 
-SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+from simulators.soap_request import SOAP_NS, operation_element
+
 COURT_NS = "http://court.lsz.example/ws"
 _ENV = f"{{{SOAP_NS}}}"
 _TNS = f"{{{COURT_NS}}}"
@@ -28,29 +29,12 @@ class Declaration(StrEnum):
     GB2312 = "gb2312"  # declared GB2312 while holding GBK-only characters such as 堃
 
 
-class RequestError(ValueError):
-    """The request is not a SOAP envelope the service understands (a Client fault)."""
-
-
 def parse_request(body: bytes) -> tuple[str, dict[str, str]]:
     """Return the operation name and its parameters (local names → text).
 
     A repeated parameter (``sfzh`` of the batch query) maps to its texts joined by commas.
     """
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = etree.fromstring(body, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        raise RequestError(f"请求不是有效的 XML：{exc.msg}") from exc
-    if root.getroottree().docinfo.doctype:
-        raise RequestError("请求不得包含 DTD")
-    if root.tag != f"{_ENV}Envelope":
-        raise RequestError("请求缺少 SOAP Envelope")
-
-    body_node = root.find(f"{_ENV}Body")
-    operation = None if body_node is None else next(iter(body_node), None)
-    if operation is None or not isinstance(operation.tag, str):
-        raise RequestError("SOAP Body 中缺少操作元素")
+    operation = operation_element(body)
     params: dict[str, str] = {}
     for child in operation:
         name, text = etree.QName(child).localname, (child.text or "").strip()

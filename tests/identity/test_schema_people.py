@@ -49,9 +49,11 @@ async def test_people_search_masks_numbers(store: Store) -> None:
 
     result = await SCHEMA.execute(SEARCH, {"name": "蘇文華", "birth": "1985-03-07"}, context_value=context)
 
-    assert result.errors is None and result.data is not None
+    assert result.errors is None
+    assert result.data is not None
     candidate = result.data["people"][0]
-    assert candidate["outcome"] == "MATCH" and candidate["names"] == ["阿苏拉哈", "苏文华"]
+    assert candidate["outcome"] == "MATCH"
+    assert candidate["names"] == ["阿苏拉哈", "苏文华"]
     assert candidate["records"][0]["idNumberMasked"] == ASU[:6] + "********" + ASU[-4:]
     assert context.access.asked == ["people"]
 
@@ -69,7 +71,8 @@ async def test_confirm_match_mutation(store: Store) -> None:
     )
 
     assert set(pair["agreedFields"]) == {"birth_date", "sex", "county"}
-    assert confirmed.errors is None and confirmed.data is not None
+    assert confirmed.errors is None
+    assert confirmed.data is not None
     person = confirmed.data["confirmMatch"]
     assert set(person["names"]) == {"阿苏拉哈", "苏文华"}
     assert sorted(r["linkMethod"] for r in person["records"]) == ["confirmed", "single"]

@@ -218,7 +218,8 @@ async def test_notices_reject_an_unknown_county_and_a_reversed_range(hub: Any) -
     )
 
     assert county["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "513499" in county["errors"][0]["message"] and "凉山" in county["errors"][0]["message"]
+    assert "513499" in county["errors"][0]["message"]
+    assert "凉山" in county["errors"][0]["message"]
     assert reversed_range["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "start 2026-02-01 is after end 2026-01-01" in reversed_range["errors"][0]["message"]
 

@@ -192,7 +192,8 @@ async def test_open_breaker_refuses_without_calling() -> None:
     assert len(inner.calls) == 3
     assert refused.value.code == "UPSTREAM_UNAVAILABLE"
     assert refused.value.key == "upstream.circuit_open"
-    assert "60" in refused.value.render("en") and "法院" in refused.value.render()
+    assert "60" in refused.value.render("en")
+    assert "法院" in refused.value.render()
     assert (
         sample(adapter.metrics, "hub_upstream_rejections_total", agency="court", reason="circuit_open") == 1
     )
