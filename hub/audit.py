@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -252,46 +252,70 @@ async def append(
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
 ) -> AppendedEntry:
     """Append ``entry`` inside the caller's open transaction on ``conn``; never commits."""
+    appended = await append_many(conn, [entry], signer=signer, checkpoint_every=checkpoint_every)
+    return appended[0]
+
+
+async def append_many(
+    conn: AsyncConnection,
+    entries: Sequence[AuditEntry],
+    *,
+    signer: CheckpointSigner,
+    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+) -> list[AppendedEntry]:
+    """Chain ``entries`` in order inside the caller's open transaction; never commits.
+
+    The head is locked once and moved once, and the rows go in as one multi-row insert,
+    so a group of entries costs about as many round trips as a single one.
+    """
     if checkpoint_every < 1:
         raise ValueError(f"checkpoint_every must be 1 or more, got {checkpoint_every}")
     if not conn.in_transaction():
         raise RuntimeError("audit.append needs the caller's transaction: use `async with engine.begin()`")
+    if not entries:
+        return []
 
-    prev_sequence, prev_hash = await _lock_head(conn)
-    sequence = prev_sequence + 1
-    fields = entry.fields()
-    payload = encode_payload(sequence, prev_hash, fields)
-    entry_hash = hashlib.sha256(payload).hexdigest()
-
-    indexed = {name: fields[name] for name in INDEXED_FIELDS}
-    await conn.execute(
-        insert(audit_entries).values(
-            sequence=sequence,
-            recorded_at=entry.recorded_at,
-            payload=payload.decode("utf-8"),
-            prev_hash=prev_hash,
-            entry_hash=entry_hash,
-            **indexed,
+    sequence, entry_hash = await _lock_head(conn)
+    rows: list[dict[str, Any]] = []
+    checkpoints: list[dict[str, Any]] = []
+    appended: list[AppendedEntry] = []
+    for entry in entries:
+        prev_hash, sequence = entry_hash, sequence + 1
+        fields = entry.fields()
+        payload = encode_payload(sequence, prev_hash, fields)
+        entry_hash = hashlib.sha256(payload).hexdigest()
+        rows.append(
+            {
+                "sequence": sequence,
+                "recorded_at": entry.recorded_at,
+                "payload": payload.decode("utf-8"),
+                "prev_hash": prev_hash,
+                "entry_hash": entry_hash,
+                **{name: fields[name] for name in INDEXED_FIELDS},
+            }
         )
-    )
+        checkpointed = sequence % checkpoint_every == 0
+        if checkpointed:
+            checkpoints.append(
+                {
+                    "sequence": sequence,
+                    "entry_hash": entry_hash,
+                    "key_id": signer.key_id,
+                    "signature": signer.sign(sequence, entry_hash),
+                    "signed_at": dt.datetime.now(dt.UTC),
+                }
+            )
+        appended.append(AppendedEntry(sequence, entry_hash, checkpointed))
+
+    await conn.execute(insert(audit_entries), rows)
     await conn.execute(
         update(audit_chain_head)
         .where(audit_chain_head.c.id == CHAIN_HEAD_ID)
         .values(sequence=sequence, entry_hash=entry_hash)
     )
-
-    checkpointed = sequence % checkpoint_every == 0
-    if checkpointed:
-        await conn.execute(
-            insert(audit_checkpoints).values(
-                sequence=sequence,
-                entry_hash=entry_hash,
-                key_id=signer.key_id,
-                signature=signer.sign(sequence, entry_hash),
-                signed_at=dt.datetime.now(dt.UTC),
-            )
-        )
-    return AppendedEntry(sequence, entry_hash, checkpointed)
+    if checkpoints:
+        await conn.execute(insert(audit_checkpoints), checkpoints)
+    return appended
 
 
 async def _lock_head(conn: AsyncConnection) -> tuple[int, str]:

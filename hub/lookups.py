@@ -9,8 +9,6 @@ sealed record is in the answer, for any cache placed above this service.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from adapters.errors import BatchTooLarge
 from adapters.idnumber import IdNumber, mask_id_number
 from adapters.records import Agency, Judgment, PersonIdentity, SourceRef
 from hub.audit import AuditEntry, lookup_entry, returned_from_lookup
+from hub.audit_group import AuditGroupWriter
 from hub.auth import Principal
 from hub.batch import MAX_BATCH
 from hub.identity.lookup import RecordLink
@@ -116,9 +115,8 @@ class BatchPriorRecords(Protocol):
 class LookupService:
     """``priorRecords`` and ``priorRecordsBatch`` for one authenticated caller at a time.
 
-    On SQLite, audit appends of this process queue on an asyncio lock: the database lock
-    would also serialise them, but only by failing with "database is locked" once a queue
-    of writers outlasts the busy timeout. PostgreSQL serialises on the chain-head row.
+    Audit entries go through one ``AuditGroupWriter`` per process: concurrent lookups share
+    a transaction instead of queueing on the chain head one commit at a time.
     """
 
     def __init__(
@@ -139,7 +137,7 @@ class LookupService:
         self.batch = batch
         self.max_batch = max_batch
         self._subject_key = subject_key
-        self._append_lock = asyncio.Lock() if store.dialect == "sqlite" else None
+        self._writer = AuditGroupWriter(store.engine, audit)
 
     async def lookup(
         self,
@@ -221,11 +219,7 @@ class LookupService:
 
     async def record(self, entries: Sequence[AuditEntry]) -> list[int]:
         """Append ``entries`` to the audit log in one transaction; return their sequences."""
-        async with contextlib.AsyncExitStack() as stack:
-            if self._append_lock is not None:
-                await stack.enter_async_context(self._append_lock)
-            conn = await stack.enter_async_context(self.store.engine.begin())
-            return [(await self.audit.record(conn, entry)).sequence for entry in entries]
+        return await self._writer.append(entries)
 
 
 class _Sourced(Protocol):

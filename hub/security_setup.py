@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from hub.audit import (
     AuditEntry,
     CheckpointSigner,
     append,
+    append_many,
     load_or_create_signing_key,
 )
 from hub.auth import AuthConfig, KeySet, TokenVerifier, load_or_create_key
@@ -45,6 +47,9 @@ class AuditLog:
 
     async def record(self, conn: AsyncConnection, entry: AuditEntry) -> AppendedEntry:
         return await append(conn, entry, signer=self.signer, checkpoint_every=self.checkpoint_every)
+
+    async def record_many(self, conn: AsyncConnection, entries: Sequence[AuditEntry]) -> list[AppendedEntry]:
+        return await append_many(conn, entries, signer=self.signer, checkpoint_every=self.checkpoint_every)
 
 
 def audit_log(key_file: str | Path, checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY) -> AuditLog:

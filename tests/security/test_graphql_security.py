@@ -247,10 +247,11 @@ async def test_acknowledgement_writes_one_notice_entry(hub: Hub) -> None:
 async def test_failing_audit_append_rolls_the_acknowledgement_back(
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(self: Any, conn: Any, entry: Any) -> Any:
+    async def broken(self: Any, conn: Any, entries: Any) -> Any:
         raise RuntimeError("audit store full")
 
     monkeypatch.setattr(hub_security_audit_log(), "record", broken)
+    monkeypatch.setattr(hub_security_audit_log(), "record_many", broken)
     body = await hub.gql(ACKNOWLEDGE, bearer(Role.CORRECTION_OFFICER, "513401"), id=hub.notice_ids["513401"])
     lookup = await hub.gql(LOOKUP, bearer(Role.JUDGE), id=ID_NUMBER, purpose="TRIAL", case=CASE)
 

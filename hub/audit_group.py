@@ -1,0 +1,92 @@
+"""Group commit for audit entries that travel alone: lookups and person searches.
+
+A lookup answers only after its audit entry has committed. Giving every entry its own
+transaction makes concurrent lookups queue on the chain head, one commit each. Here the
+entries that arrive while a transaction is open wait for the next one, which chains them
+all under one head lock and commits once. Each caller still resumes only after its own
+entries are durable, and a transaction that fails fails every caller in it, so no lookup
+answers without its entry.
+
+Notice state changes do not come here: their entry must commit with the change it records,
+in the caller's transaction (``hub.audit.append``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub.audit import AuditEntry
+from hub.security_setup import AuditLog
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_GROUP = 500
+
+_Waiter = tuple[list[AuditEntry], "asyncio.Future[list[int]]"]
+
+
+class AuditGroupWriter:
+    """Append entries in shared transactions; one transaction at a time per process."""
+
+    def __init__(self, engine: AsyncEngine, audit: AuditLog, *, max_group: int = DEFAULT_MAX_GROUP) -> None:
+        if max_group < 1:
+            raise ValueError(f"max_group must be 1 or more, got {max_group}")
+        self.engine = engine
+        self.audit = audit
+        self.max_group = max_group
+        self._waiting: deque[_Waiter] = deque()
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def append(self, entries: Sequence[AuditEntry]) -> list[int]:
+        """Return the sequences of ``entries``, in order, once their transaction has committed."""
+        if not entries:
+            return []
+        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((list(entries), future))
+        if self._drainer is None:
+            self._drainer = asyncio.create_task(self._drain(), name="audit-group-commit")
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                await self._commit(self._next_group())
+        finally:
+            self._drainer = None
+
+    def _next_group(self) -> list[_Waiter]:
+        """Take waiters in arrival order up to ``max_group`` entries; one caller's entries stay together."""
+        group = [self._waiting.popleft()]
+        size = len(group[0][0])
+        while self._waiting and size + len(self._waiting[0][0]) <= self.max_group:
+            waiter = self._waiting.popleft()
+            group.append(waiter)
+            size += len(waiter[0])
+        return group
+
+    async def _commit(self, group: list[_Waiter]) -> None:
+        entries = [entry for waiting, _ in group for entry in waiting]
+        try:
+            async with self.engine.begin() as conn:
+                appended = await self.audit.record_many(conn, entries)
+        except Exception as exc:
+            logger.error("audit group of %d entries failed to commit: %s", len(entries), type(exc).__name__)
+            for _, future in group:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        except BaseException:
+            for _, future in group:
+                future.cancel()
+            raise
+
+        sequences = iter(item.sequence for item in appended)
+        for waiting, future in group:
+            taken = [next(sequences) for _ in waiting]
+            if not future.done():
+                future.set_result(taken)
