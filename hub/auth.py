@@ -16,8 +16,10 @@ import hashlib
 import json
 import logging
 import os
+import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -38,6 +40,7 @@ DEFAULT_KEY_FILE = Path("var/auth/signing-key.pem")
 DEFAULT_ALGORITHMS = ("EdDSA", "ES256")
 DEFAULT_LEEWAY_S = 30.0
 REQUIRED_CLAIMS = ("exp", "iat", "sub")
+DEFAULT_REMEMBERED_TOKENS = 4096
 
 # Symmetric algorithms would let anyone holding the (public) verification key mint tokens.
 _ACCEPTABLE_ALGORITHMS = frozenset({"EdDSA", "ES256", "ES384", "RS256", "PS256"})
@@ -179,9 +182,21 @@ class KeySet:
 class TokenVerifier:
     """Check a bearer token against the key set and the ``AuthConfig``; return its ``Principal``."""
 
-    def __init__(self, keys: KeySet, config: AuthConfig | None = None) -> None:
+    def __init__(
+        self,
+        keys: KeySet,
+        config: AuthConfig | None = None,
+        *,
+        remembered: int = DEFAULT_REMEMBERED_TOKENS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.keys = keys
         self.config = config or AuthConfig()
+        self.remembered = remembered
+        self._clock = clock
+        # token -> (principal, exp): a front end sends one token many times until it expires,
+        # and checking its signature again proves nothing new.
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     def principal_from_header(self, authorization: str | None) -> Principal:
         """Read ``Authorization: Bearer <token>``; a missing or other scheme is unauthenticated."""
@@ -192,6 +207,23 @@ class TokenVerifier:
         return self.verify(token.strip())
 
     def verify(self, token: str) -> Principal:
+        """Return the token's principal; a token verified before is re-checked only for expiry."""
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires_at = known
+            if self._clock() < expires_at + self.config.leeway_s:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+
+        principal, expires_at = self._verify_signed(token)
+        if self.remembered > 0:
+            self._verified[token] = (principal, expires_at)
+            if len(self._verified) > self.remembered:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         config = self.config
         try:
             header = jwt.get_unverified_header(token)
@@ -221,7 +253,7 @@ class TokenVerifier:
             principal.unit,
             principal.role_label,
         )
-        return principal
+        return principal, float(claims["exp"])
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:

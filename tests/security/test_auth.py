@@ -110,6 +110,68 @@ def test_the_leeway_is_configurable(key: LocalKey) -> None:
     assert rejected(strict, token).expired is True
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = now().timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def counted_decodes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real_decode = jwt.decode
+
+    def counting_decode(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real_decode(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    return calls
+
+
+def test_remembering_skips_the_signature_check(key: LocalKey, monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = TokenVerifier(KeySet.from_local(key))
+    token = mint_token(Role.JUDGE, "court:513401", key=key)
+    decodes = counted_decodes(monkeypatch)
+
+    for _ in range(5):
+        assert verifier.verify(token).user_id == "demo-user"
+    assert len(decodes) == 1
+
+
+def test_a_remembered_token_past_its_expiry_is_checked_again(
+    key: LocalKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    verifier = TokenVerifier(KeySet.from_local(key), AuthConfig(leeway_s=30), clock=clock)
+    # Expired 20 s ago by the real clock: inside the 30 s leeway, so PyJWT still accepts it.
+    token = mint_token(
+        Role.JUDGE, "court:513401", key=key, ttl_minutes=10, now=now() - dt.timedelta(minutes=10, seconds=20)
+    )
+    decodes = counted_decodes(monkeypatch)
+
+    verifier.verify(token)
+    clock.now += 5
+    verifier.verify(token)
+    assert len(decodes) == 1  # still inside exp + leeway by the verifier's clock
+    clock.now += 10
+    verifier.verify(token)
+    assert len(decodes) == 2  # past it: the memory refuses and the full check runs again
+
+
+def test_memory_is_bounded_and_never_accepts_a_changed_token(key: LocalKey) -> None:
+    verifier = TokenVerifier(KeySet.from_local(key), remembered=2)
+    tokens = [mint_token(Role.JUDGE, "court:513401", key=key, user_id=f"j-{n}") for n in range(3)]
+    for token in tokens:
+        verifier.verify(token)
+
+    assert list(verifier._verified) == tokens[1:]
+    head, payload, signature = tokens[2].split(".")
+    forged = b64({**json.loads(base64.urlsafe_b64decode(payload + "==")), "sub": "j-9"})
+    assert rejected(verifier, f"{head}.{forged}.{signature}").key == "auth.invalid"
+
+
 def test_a_wrong_audience_or_issuer_is_invalid_with_the_same_message(key: LocalKey) -> None:
     config = AuthConfig(issuer="https://idp.liangshan.example", audience="justice-hub")
     checked = TokenVerifier(KeySet.from_local(key), config)
