@@ -231,12 +231,15 @@ class RecordCache:
         is_cacheable: Veto = always_cacheable,
         warn_interval_s: float = 60.0,
         metrics: HubMetrics | None = None,
+        decoded_entries: int = 1024,
     ) -> None:
         self.backend = backend
         self.is_cacheable = is_cacheable
         self.metrics = metrics or METRICS
         self._secret = key_secret or secrets.token_bytes(32)
         self._throttle = _Throttle(warn_interval_s)
+        self.decoded_entries = decoded_entries
+        self._decoded: OrderedDict[bytes, AgencyRecords] = OrderedDict()
 
     def key(self, agency: Agency, id_number: IdNumber) -> str:
         digest = hmac.new(self._secret, id_number.value.encode(), hashlib.sha256).hexdigest()[:32]
@@ -290,11 +293,25 @@ class RecordCache:
         await self.backend.aclose()
 
     def _decode(self, data: bytes) -> AgencyRecords | None:
-        try:
-            return decode_records(data)
-        except CacheDecodeError:
-            logger.warning("cached records did not decode; treating them as a miss", exc_info=True)
-            return None
+        """Decode ``data``, reusing the records decoded from the same bytes before.
+
+        Hot keys come back as the same bytes many times until their TTL ends; decoding them
+        is most of a cache hit's cost. The records inside are frozen, so each caller gets its
+        own lists over shared records.
+        """
+        records = self._decoded.get(data)
+        if records is None:
+            try:
+                records = decode_records(data)
+            except CacheDecodeError:
+                logger.warning("cached records did not decode; treating them as a miss", exc_info=True)
+                return None
+            self._decoded[data] = records
+            if len(self._decoded) > self.decoded_entries:
+                self._decoded.popitem(last=False)
+        else:
+            self._decoded.move_to_end(data)
+        return _own_lists(records)
 
     def _degraded(self, action: str, exc: CacheUnavailable) -> None:
         if self._throttle.ready():
@@ -305,6 +322,19 @@ class RecordCache:
                 exc,
                 held_back,
             )
+
+
+def _own_lists(records: AgencyRecords) -> AgencyRecords:
+    return AgencyRecords(
+        records.agency,
+        list(records.persons),
+        list(records.judgments),
+        list(records.police_cases),
+        list(records.coercive_measures),
+        list(records.administrative_detentions),
+        list(records.custody),
+        list(records.corrections),
+    )
 
 
 class CachingAdapter:

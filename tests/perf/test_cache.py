@@ -10,6 +10,7 @@ import pytest
 from adapters.errors import UpstreamTimeout
 from adapters.idnumber import IdNumber
 from adapters.records import Agency, AgencyRecords
+from hub import cache as cache_module
 from hub.cache import Cache, CachingAdapter, InProcessCache, RecordCache, RedisCache
 from tests.perf.fakes import PERSON, FakeClock, fresh_metrics, sample
 from tests.standins import ID_NUMBER, RECORDS, StandInAdapter
@@ -202,3 +203,35 @@ async def test_fill_lock_lets_one_replica_call(redis_url: str) -> None:
         await replicas[0].cache.invalidate(Agency.COURT, PERSON)
         await first_backend.aclose()
         await second_backend.aclose()
+
+
+async def test_hits_decode_the_same_bytes_once(backend: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter, _ = court_stack(backend)
+    await adapter.fetch_records(PERSON)
+    decodes = 0
+    real_decode = cache_module.decode_records
+
+    def counting(data: bytes) -> AgencyRecords:
+        nonlocal decodes
+        decodes += 1
+        return real_decode(data)
+
+    monkeypatch.setattr(cache_module, "decode_records", counting)
+    first = await adapter.fetch_records(PERSON)
+    second = await adapter.fetch_records(PERSON)
+
+    assert decodes == 1
+    assert first == second == RECORDS[Agency.COURT]()
+    first.judgments.clear()  # each hit owns its lists: changing one leaves the next intact
+    assert (await adapter.fetch_records(PERSON)) == RECORDS[Agency.COURT]()
+
+
+async def test_decoded_memory_is_bounded() -> None:
+    cache = RecordCache(InProcessCache(), metrics=fresh_metrics(), decoded_entries=2)
+    agencies = [Agency.COURT, Agency.POLICE, Agency.PRISON]
+    for agency in agencies:
+        await cache.put(PERSON, RECORDS[agency](), 60)
+        assert await cache.get(agency, PERSON) == RECORDS[agency]()
+
+    assert [records.agency for records in cache._decoded.values()] == agencies[1:]
+    assert await cache.get(Agency.COURT, PERSON) == RECORDS[Agency.COURT]()  # decoded afresh
