@@ -115,7 +115,7 @@ class AuditDesk:
             since=filter.since,
             until=filter.until,
         )
-        async with self.store.engine.connect() as conn:
+        async with self.store.read() as conn:
             return await read_entries(conn, query, before=before, limit=first)
 
 

@@ -21,7 +21,7 @@ def store_refresher(store: Store, metrics: HubMetrics) -> Callable[[], Awaitable
     """Return the ``refresh`` hook of ``hub.metrics.metrics_endpoint`` over ``store``."""
 
     async def refresh() -> None:
-        async with store.engine.connect() as conn:
+        async with store.read() as conn:
             marks = (await conn.execute(select(poll_watermarks.c.agency, poll_watermarks.c.updated_at))).all()
             counted = select(notices.c.status, func.count()).group_by(notices.c.status)
             counts = {str(status): int(count) for status, count in (await conn.execute(counted)).all()}

@@ -182,7 +182,7 @@ async def current_person(conn: AsyncConnection, person_id: int) -> int | None:
 
 
 async def read_cursor(store: Store, agency: str) -> str:
-    async with store.engine.connect() as conn:
+    async with store.read() as conn:
         position = await conn.scalar(
             select(identity_cursors.c.position).where(identity_cursors.c.agency == agency)
         )

@@ -67,7 +67,7 @@ async def relink(
     result = Linker(thresholds, progress).link(
         [LinkRecord(r.row_id, r.entry.side()) for r in records], decisions
     )
-    async with store.engine.connect() as conn:
+    async with store.read() as conn:
         first_new = await next_person_id(conn)
     assignment = assign_ids(records, result, first_new)
 
@@ -92,14 +92,14 @@ async def relink(
 
 
 async def _load(store: Store) -> list[IndexedRecord]:
-    async with store.engine.connect() as conn:
+    async with store.read() as conn:
         rows = await conn.execute(select(identity_records).order_by(identity_records.c.id))
         return [indexed(row) for row in rows.mappings()]
 
 
 async def load_decisions(store: Store, records: Sequence[IndexedRecord]) -> list[Decision]:
     by_key = {(r.entry.agency, r.entry.local_key): r.row_id for r in records}
-    async with store.engine.connect() as conn:
+    async with store.read() as conn:
         rows = (await conn.execute(select(identity_decisions))).mappings().all()
     decisions = []
     for row in rows:

@@ -255,6 +255,6 @@ def _count(report: PollReport, status: str) -> None:
 
 async def notice_rows(store: Store) -> list[dict[str, object]]:
     """Return every notice as a mapping, oldest first, for the CLI and tests."""
-    async with store.engine.connect() as conn:
+    async with store.read() as conn:
         rows = (await conn.execute(select(notices).order_by(notices.c.id))).mappings().all()
     return [dict(row) for row in rows]

@@ -178,7 +178,7 @@ class NoticeService:
         batch = first + 1 if filter.overdue is None else max(first + 1, SCAN_BATCH)
 
         found: list[NoticeView] = []
-        async with self.store.engine.connect() as conn:
+        async with self.store.read() as conn:
             while len(found) <= first:
                 after_last = notices.c.id < last_id if last_id is not None else true()
                 statement = select(notices).where(*conditions, after_last).order_by(notices.c.id.desc())
@@ -280,7 +280,7 @@ class NoticeService:
         """Count the notices whose judgments took effect from ``period_start`` to ``period_end``."""
         filter = NoticeFilter(county_code=county_code, effective_from=period_start, effective_to=period_end)
         conditions = self._conditions(filter)
-        async with self.store.engine.connect() as conn:
+        async with self.store.read() as conn:
             rows = (await conn.execute(select(notices).where(*conditions))).mappings().all()
 
         today = self._today()
@@ -350,7 +350,7 @@ class NoticeService:
         await self._local.aclose()
 
     async def _find(self, notice_id: int) -> NoticeView | None:
-        async with self.store.engine.connect() as conn:
+        async with self.store.read() as conn:
             row = (await conn.execute(select(notices).where(notices.c.id == notice_id))).mappings().first()
         return None if row is None else self._view(row, self._today())
 
@@ -393,7 +393,7 @@ class NoticeService:
             .where(notices.c.updated_at > since)
             .order_by(notices.c.updated_at)
         )
-        async with self.store.engine.connect() as conn:
+        async with self.store.read() as conn:
             return (await conn.execute(statement)).mappings().all()
 
     def _conditions(self, filter: NoticeFilter) -> list[ColumnElement[bool]]:

@@ -18,7 +18,7 @@ class WatermarkMoved(Exception):
 
 
 async def read_watermark(store: Store, agency: str) -> int:
-    async with store.engine.connect() as conn:
+    async with store.read() as conn:
         position = await conn.scalar(
             select(poll_watermarks.c.position).where(poll_watermarks.c.agency == agency)
         )

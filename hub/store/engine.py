@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 DEFAULT_URL = "sqlite+aiosqlite:///var/hub.sqlite"
 
@@ -17,11 +18,28 @@ DEFAULT_URL = "sqlite+aiosqlite:///var/hub.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-@dataclass(frozen=True, slots=True)
+# Execution option naming a connection that only reads: on SQLite it begins deferred.
+READ_ONLY = "hub_read_only"
+
+
+@dataclass(frozen=True)
 class Store:
     """The hub's database: an async engine and the dialect the SQL has to suit."""
 
     engine: AsyncEngine
+
+    @functools.cached_property
+    def reader(self) -> AsyncEngine:
+        """The same pool for connections that only read.
+
+        On SQLite every other transaction takes the write lock at BEGIN; a reader that did
+        so would queue behind the audit appends and the pollers for nothing.
+        """
+        return self.engine.execution_options(**{READ_ONLY: True})
+
+    def read(self) -> AsyncConnection:
+        """Open a connection for reads only: ``async with store.read() as conn``."""
+        return self.reader.connect()
 
     @property
     def dialect(self) -> str:
@@ -75,7 +93,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(connection: Any) -> None:
     # A deferred transaction that reads and then writes can fail with SQLITE_BUSY when a
     # second writer slipped in between; taking the write lock at BEGIN makes claims atomic.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Readers (``Store.read``) never write, so they begin deferred and read a WAL snapshot.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def dialect_insert(store: Store) -> Any:
