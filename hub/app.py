@@ -89,7 +89,7 @@ def create_app(
     notices = NoticeService(
         store, _calendar(notice_settings), notice_settings.deadline_rules(), pubsub, audit=audit
     )
-    identity = IdentityService(store)
+    identity = IdentityService(store, person_ttl_s=perf.identity_cache_ttl_s)
     # Records the index links to the person without carrying their ID number are fetched by
     # the agency's own person key, from the adapters that can do that.
     # Every layer of a wrapped adapter must have the method, not only the outermost.

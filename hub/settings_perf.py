@@ -82,6 +82,13 @@ class PerfSettings(BaseSettings):
         default=0.5, ge=0, description="HUB_MAX_QUEUE_WAIT_S: seconds a call waits for a free slot"
     )
 
+    identity_cache_ttl_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="HUB_IDENTITY_CACHE_TTL_S: seconds a lookup reuses a person's index links; a relink "
+        "or index poll in another process shows within this time; 0 off",
+    )
+
     metrics_enabled: bool = Field(default=True, description="HUB_METRICS_ENABLED: serve /metrics")
 
     def cache_ttls(self) -> dict[Agency, float]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
-from collections.abc import Sequence
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, or_, select
@@ -69,10 +70,29 @@ class PersonView:
 
 
 class IdentityService:
-    def __init__(self, store: Store, thresholds: Thresholds | None = None) -> None:
+    """Reads and decisions over the person index.
+
+    ``person_of`` runs on every lookup, so it may cache each result for ``person_ttl_s``
+    seconds (0 caches none). A decision made here clears that cache at once. A relink or an
+    index poll in another process shows within ``person_ttl_s``.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        thresholds: Thresholds | None = None,
+        *,
+        person_ttl_s: float = 0.0,
+        max_people: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self.thresholds = thresholds or Thresholds()
         self._names = NameComparer()
+        self.person_ttl_s = person_ttl_s
+        self.max_people = max_people
+        self._clock = clock
+        self._people: OrderedDict[str, tuple[float, PersonView | None]] = OrderedDict()
 
     async def search(
         self, name: str, birth_date: dt.date | None = None, limit: int = 10
@@ -86,7 +106,7 @@ class IdentityService:
                 "identity.limit", argument="limit", value=limit, maximum=MAX_RESULTS
             )
 
-        async with self.store.engine.connect() as conn:
+        async with self.store.read() as conn:
             found = await self._candidates(conn, key, birth_date)
             names = await _aliases(conn, set(found))
         query = Side((key,), birth_date.toordinal() if birth_date else 0, "0", None, None, None)
@@ -96,7 +116,7 @@ class IdentityService:
         return matches[:limit]
 
     async def person(self, person_id: int) -> PersonView | None:
-        async with self.store.engine.connect() as conn:
+        async with self.store.read() as conn:
             current = await current_person(conn, person_id)
             if current is None:
                 return None
@@ -106,12 +126,27 @@ class IdentityService:
         return PersonView(current, tuple(records), names, tuple(matches))
 
     async def person_of(self, id_number: IdNumber) -> PersonView | None:
-        async with self.store.engine.connect() as conn:
+        if self.person_ttl_s <= 0:
+            return await self._read_person_of(id_number)
+        now = self._clock()
+        cached = self._people.get(id_number.value)
+        if cached is not None and cached[0] > now:
+            self._people.move_to_end(id_number.value)
+            return cached[1]
+        view = await self._read_person_of(id_number)
+        self._people[id_number.value] = (now + self.person_ttl_s, view)
+        self._people.move_to_end(id_number.value)
+        if len(self._people) > self.max_people:
+            self._people.popitem(last=False)
+        return view
+
+    async def _read_person_of(self, id_number: IdNumber) -> PersonView | None:
+        async with self.store.read() as conn:
             person = await person_of_id_number(conn, id_number.value)
         return None if person is None else await self.person(person)
 
     async def possible_matches(self, limit: int = 20) -> list[PossibleMatch]:
-        async with self.store.engine.connect() as conn:
+        async with self.store.read() as conn:
             rows = await conn.execute(
                 select(identity_candidates).order_by(identity_candidates.c.score.desc()).limit(limit)
             )
@@ -123,6 +158,7 @@ class IdentityService:
         """Confirm or reject a pair of index records; returns record A's person afterwards."""
         async with self.store.engine.begin() as conn:
             person = await apply_decision(conn, record_a, record_b, confirmed, operator, reason)
+        self._people.clear()
         return await self.person(person)
 
     async def _candidates(

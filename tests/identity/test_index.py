@@ -172,3 +172,58 @@ async def test_person_of_lists_linked_records(store: Store) -> None:
         ("C1", "probabilistic"),
         ("R1", "id_number"),
     ]
+
+
+class Clock:
+    now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def linked_keys(view: object) -> list[str]:
+    assert view is not None
+    return sorted(r.entry.local_key for r in view.records)  # type: ignore[attr-defined]
+
+
+async def test_person_of_is_kept_for_its_ttl_then_read_again(store: Store) -> None:
+    await put(store, entry("police", "R1", "吉克阿依", number=ASU), entry("court", "C1", "吉克·阿依"))
+    clock = Clock()
+    service = IdentityService(store, person_ttl_s=5.0, clock=clock)
+    person = parse_id_number(ASU)
+
+    assert linked_keys(await service.person_of(person)) == ["R1"]
+    await relink(store)  # another process links C1; this one still holds its answer
+    assert linked_keys(await service.person_of(person)) == ["R1"]
+    clock.now += 5.0
+    assert linked_keys(await service.person_of(person)) == ["C1", "R1"]
+
+
+async def test_a_decision_here_forgets_kept_people_at_once(store: Store) -> None:
+    await put(store, entry("police", "R1", "吉克阿依", number=ASU), entry("court", "C1", "吉克·阿依"))
+    await relink(store)
+    service = IdentityService(store, person_ttl_s=3600.0, clock=Clock())
+    person = parse_id_number(ASU)
+    assert linked_keys(await service.person_of(person)) == ["C1", "R1"]
+
+    await service.decide(
+        await row_id(store, "R1"),
+        await row_id(store, "C1"),
+        confirmed=False,
+        operator="op1",
+        reason="不是同一人",
+    )
+
+    assert linked_keys(await service.person_of(person)) == ["R1"]
+
+
+async def test_kept_people_are_bounded(store: Store) -> None:
+    await put(
+        store, entry("police", "R1", "吉克阿依", number=ASU), entry("police", "R2", "阿苏拉哈", number=OTHER)
+    )
+    service = IdentityService(store, person_ttl_s=60.0, max_people=1, clock=Clock())
+
+    await service.person_of(parse_id_number(ASU))
+    await service.person_of(parse_id_number(OTHER))
+
+    assert list(service._people) == [OTHER]
