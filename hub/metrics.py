@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -103,9 +103,19 @@ class HubMetrics:
         )
         self._notice_statuses: set[str] = set()
 
+        # labels() validates and locks on every call; the per-request series are few and fixed.
+        self._children: dict[tuple[str, ...], Any] = {}
+
+    def _child(self, metric: Histogram | Counter, *labels: str) -> Any:
+        key = (metric._name, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def upstream_call(self, agency: Agency, seconds: float, error: BaseException | None) -> None:
         outcome = "ok" if error is None else "error"
-        self.upstream_seconds.labels(agency.value, outcome).observe(seconds)
+        self._child(self.upstream_seconds, agency.value, outcome).observe(seconds)
         if error is not None:
             self.upstream_errors.labels(agency.value, _code(error)).inc()
 
@@ -116,7 +126,7 @@ class HubMetrics:
         self.breaker_state.labels(agency.value).set(BREAKER_STATE_VALUES[state])
 
     def cache_event(self, agency: Agency, result: str) -> None:
-        self.cache_events.labels(agency.value, result).inc()
+        self._child(self.cache_events, agency.value, result).inc()
 
     def observe_poll_lag(self, agency: Agency | str, lag_s: float) -> None:
         """Record how far behind the agency's newest change a poller is, in seconds."""
