@@ -139,7 +139,10 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
     ]
     if perf.metrics_enabled:
-        serve_metrics = metrics_endpoint(metrics, refresh=store_refresher(store, metrics))
+        token = perf.metrics_token_value()
+        if token is None and settings.production:
+            logger.warning("/metrics has no HUB_METRICS_TOKEN: keep it off every network but the scraper's")
+        serve_metrics = metrics_endpoint(metrics, refresh=store_refresher(store, metrics), token=token)
         routes.append(Route("/metrics", serve_metrics, methods=["GET"]))
     middleware = [
         Middleware(RequestLogMiddleware),

@@ -11,6 +11,7 @@ line per call under the request id of the HTTP request that caused it.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -148,17 +149,32 @@ METRICS = HubMetrics()
 
 
 def metrics_endpoint(
-    metrics: HubMetrics | None = None, *, refresh: Callable[[], Awaitable[None]] | None = None
+    metrics: HubMetrics | None = None,
+    *,
+    refresh: Callable[[], Awaitable[None]] | None = None,
+    token: str | None = None,
 ) -> Callable[[Request], Awaitable[Response]]:
     """Return a Starlette endpoint that serves ``metrics`` in the Prometheus text format.
 
     ``refresh`` runs first on every scrape, for values other processes write (poll lag,
     notices by status: ``hub.metrics_store``). When it fails, the scrape still returns
-    the values of the last successful refresh.
+    the values of the last successful refresh. With ``token`` set, a scrape must send
+    ``Authorization: Bearer <token>``; any other request gets 401 and no metrics.
     """
     chosen = metrics or METRICS
+    expected = f"Bearer {token}".encode() if token else None
 
     async def serve_metrics(request: Request) -> Response:
+        if expected is not None:
+            sent = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(sent, expected):
+                logger.info("metrics scrape rejected: reason=%s", "missing" if not sent else "invalid")
+                return Response(
+                    "401 Unauthorized: send the metrics token as a bearer token\n",
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="hub-metrics"'},
+                    media_type="text/plain",
+                )
         if refresh is not None:
             try:
                 async with asyncio.timeout(REFRESH_TIMEOUT_S):

@@ -90,6 +90,14 @@ class PerfSettings(BaseSettings):
     )
 
     metrics_enabled: bool = Field(default=True, description="HUB_METRICS_ENABLED: serve /metrics")
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="HUB_METRICS_TOKEN: bearer token a scrape of /metrics must send; unset serves "
+        "/metrics to anyone who can reach it",
+    )
+
+    def metrics_token_value(self) -> str | None:
+        return None if self.metrics_token is None else self.metrics_token.get_secret_value()
 
     def cache_ttls(self) -> dict[Agency, float]:
         """Seconds each agency's answers stay cached."""

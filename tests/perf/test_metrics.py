@@ -71,6 +71,32 @@ async def test_metrics_route_serves_prometheus_text() -> None:
     assert 'hub_notices{status="delivered"} 7.0' in body
 
 
+async def test_metrics_token_gates_the_scrape() -> None:
+    metrics = fresh_metrics()
+    metrics.cache_event(Agency.COURT, "hit")
+    app = Starlette(routes=[Route("/metrics", metrics_endpoint(metrics, token="scrape-secret-1"))])
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://hub") as client:
+        missing = await client.get("/metrics")
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer scrape-secret-2"})
+        right = await client.get("/metrics", headers={"Authorization": "Bearer scrape-secret-1"})
+
+    for refused in (missing, wrong):
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"].startswith("Bearer")
+        assert "hub_cache_lookups" not in refused.text
+    assert right.status_code == 200
+    assert 'hub_cache_lookups_total{agency="court",result="hit"} 1.0' in right.text
+
+
+def test_metrics_token_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_METRICS_TOKEN", "scrape-secret-1")
+    settings = PerfSettings()
+
+    assert settings.metrics_token_value() == "scrape-secret-1"
+    assert "scrape-secret-1" not in repr(settings)
+
+
 def test_notice_status_missing_from_new_counts_drops_to_zero() -> None:
     metrics = fresh_metrics()
     metrics.set_notices_by_status({"pending": 3, "failing": 1})
