@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
@@ -242,13 +243,23 @@ async def _store(settings: NoticeSettings) -> AsyncIterator[Store]:
 
 
 def _run(work: Callable[[], Awaitable[T]]) -> T:
-    """Run ``work``; turn hub and database errors into a Chinese-first message and exit status 1."""
+    """Run ``work``; turn hub and database errors into a Chinese-first message and exit status 1.
+
+    SIGTERM (what cron's kill, systemd and ``docker stop`` send) cancels the work, so its
+    locks are released on the way out; the command then exits with status 143.
+    """
 
     async def main() -> T:
+        current = asyncio.current_task()
+        if current is not None:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, current.cancel)
         return await work()
 
     try:
         return asyncio.run(main())
+    except asyncio.CancelledError:
+        click.echo("收到终止信号 (SIGTERM)，已停止并释放锁。 / Stopped on SIGTERM; locks released.", err=True)
+        raise click.exceptions.Exit(128 + signal.SIGTERM) from None
     except HubError as exc:
         raise click.ClickException(f"{exc.render('zh')} / {exc.render('en')}") from exc
     except SQLAlchemyError as exc:

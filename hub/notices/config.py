@@ -48,7 +48,10 @@ class NoticeSettings(BaseSettings):
         default=100, ge=1, description="HUB_POLL_BATCH_SIZE: changes per transaction"
     )
     lock_ttl_s: float = Field(
-        default=300.0, gt=0, description="HUB_LOCK_TTL_S: poll lock time-to-live, seconds"
+        default=60.0,
+        gt=0,
+        description="HUB_LOCK_TTL_S: poll lock time-to-live, seconds; a running poller renews it every "
+        "third of this, so it bounds how long a killed poller blocks the next run",
     )
     deliver_batch_size: int = Field(default=20, ge=1, description="HUB_DELIVER_BATCH_SIZE: entries per claim")
     retry_base_s: float = Field(default=30.0, ge=0, description="HUB_RETRY_BASE_S: first backoff ceiling")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from hub.notices.commands import (
     deliver_command,
@@ -16,6 +21,7 @@ from hub.notices.commands import (
     poll_command,
     receipts_command,
 )
+from hub.store import create_store, hub_locks
 from simulators.court.app import create_app as create_court_app
 from tests.notices.conftest import Bureau
 from tests.servers import serve_in_thread
@@ -88,3 +94,60 @@ def test_poll_without_a_migrated_store_says_to_run_migrate(
 
     assert result.exit_code == 1
     assert "hub migrate" in result.output
+
+
+HOLDER = """
+import asyncio, sys
+import click
+from hub.notices.commands import _run
+from hub.notices.locks import StoreLock
+from hub.store import create_store, migrate
+
+async def work():
+    await migrate(sys.argv[1])
+    store = create_store(sys.argv[1])
+    try:
+        async with StoreLock(store).hold("poll:court") as held:
+            print("held" if held else "refused", flush=True)
+            await asyncio.sleep(60)
+    finally:
+        await store.aclose()
+
+@click.command()
+@click.argument("url")
+def hold(url):
+    _run(work)
+
+hold()
+"""
+
+
+def test_sigterm_releases_the_poll_lock(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        holder.send_signal(signal.SIGTERM)
+        _, stderr = holder.communicate(timeout=20)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+
+    assert holder.returncode == 143
+    assert "SIGTERM" in stderr
+    assert locks_left(url) == []
+
+
+def locks_left(url: str) -> list[str]:
+    async def read() -> list[str]:
+        store = create_store(url)
+        try:
+            async with store.read() as conn:
+                return [name for (name,) in await conn.execute(select(hub_locks.c.name))]
+        finally:
+            await store.aclose()
+
+    return asyncio.run(read())

@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import delete, inspect
 
 from hub.notices import RedisLock, StoreLock
-from hub.store import Store, create_engine, current_revision, migrate
+from hub.store import Store, create_engine, current_revision, hub_locks, migrate
 from hub.store.migrate import alembic_config
 
 
@@ -59,7 +60,7 @@ async def test_a_store_lock_admits_one_holder_until_released(store: Store) -> No
 
 
 async def test_an_expired_store_lock_can_be_taken_over(store: Store) -> None:
-    async with StoreLock(store, ttl_s=0.1).hold("poll:court") as first:
+    async with StoreLock(store, ttl_s=0.1, renew=False).hold("poll:court") as first:
         await asyncio.sleep(0.2)
         async with StoreLock(store).hold("poll:court") as second:
             assert first
@@ -70,7 +71,7 @@ async def test_a_redis_lock_admits_one_holder_and_never_releases_a_successor(
     redis_url: str, tmp_path: Path
 ) -> None:
     prefix = f"test:{tmp_path.name}:"
-    short = RedisLock(redis_url, ttl_s=0.1, prefix=prefix)
+    short = RedisLock(redis_url, ttl_s=0.1, prefix=prefix, renew=False)
     normal = RedisLock(redis_url, prefix=prefix)
 
     async with contextlib.AsyncExitStack() as successor_scope:
@@ -83,3 +84,47 @@ async def test_a_redis_lock_admits_one_holder_and_never_releases_a_successor(
             assert not while_successor_holds
     async with normal.hold("poll:court") as after:
         assert after
+
+
+async def test_a_renewed_store_lock_outlives_its_ttl(store: Store) -> None:
+    async with StoreLock(store, ttl_s=0.3).hold("poll:court") as first:
+        await asyncio.sleep(0.9)  # three TTLs: only renewal keeps it
+        async with StoreLock(store).hold("poll:court") as second:
+            assert first
+            assert not second
+    async with StoreLock(store).hold("poll:court") as after:
+        assert after
+
+
+async def test_a_renewed_redis_lock_outlives_its_ttl(redis_url: str, tmp_path: Path) -> None:
+    prefix = f"test:{tmp_path.name}:"
+    async with RedisLock(redis_url, ttl_s=0.3, prefix=prefix).hold("poll:court") as first:
+        await asyncio.sleep(0.9)
+        async with RedisLock(redis_url, prefix=prefix).hold("poll:court") as second:
+            assert first
+            assert not second
+    async with RedisLock(redis_url, prefix=prefix).hold("poll:court") as after:
+        assert after
+
+
+async def test_an_abandoned_store_lock_frees_after_its_ttl(store: Store) -> None:
+    abandoned = StoreLock(store, ttl_s=0.3)
+    assert await abandoned._acquire("poll:court", "gone-host:1:abc")  # a holder that was killed
+
+    async with StoreLock(store).hold("poll:court") as too_soon:
+        assert not too_soon
+    await asyncio.sleep(0.4)
+    async with StoreLock(store).hold("poll:court") as later:
+        assert later
+
+
+async def test_a_lost_lock_stops_renewing_and_is_logged(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with StoreLock(store, ttl_s=0.3).hold("poll:court") as held:
+        assert held
+        async with store.engine.begin() as conn:
+            await conn.execute(delete(hub_locks).where(hub_locks.c.name == "poll:court"))
+        await asyncio.sleep(0.25)
+
+    assert "lock poll:court was lost before release" in caplog.text
