@@ -121,6 +121,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The account ({roles}, {agency} {county}) may not run '{operation}' for {target}: "
         "own jurisdiction only.",
     ),
+    "request.not_json": (
+        '请求体不是有效的 JSON。请以 JSON 对象发送请求，例如 {{"query": "{{ __typename }}"}}。',
+        'The request body is not valid JSON; send a JSON object such as {{"query": "{{ __typename }}"}}.',
+    ),
+    "request.not_utf8": (
+        "请求体不是 UTF-8 编码的 JSON，请改用 UTF-8 编码发送。",
+        "The request body is not UTF-8 JSON; encode it as UTF-8.",
+    ),
+    "request.not_object": (
+        '请求体必须是一个 JSON 对象，例如 {{"query": "{{ __typename }}"}}。',
+        'The request body must be a JSON object such as {{"query": "{{ __typename }}"}}.',
+    ),
+    "request.batch": (
+        "枢纽不支持批量请求：请求体必须是单个 JSON 对象，不能是数组。请把数组中的操作逐个发送。",
+        "Batched requests are not supported: the request body must be one JSON object, not an array."
+        " Send the operations one per request.",
+    ),
+    "request.content_type": (
+        "不支持该请求内容类型，请设置 Content-Type: application/json，并以 JSON 发送请求体。",
+        "Unsupported content type; send the body as JSON with Content-Type: application/json.",
+    ),
+    "request.no_query": (
+        "请求中没有 GraphQL 查询语句，请把它放在请求体的 query 字段中。",
+        "No GraphQL query found in the request; put it in the body's query field.",
+    ),
+    "request.query_type": (
+        "请求体的 query 字段必须是字符串。",
+        "The body's query field must be a string.",
+    ),
+    "request.variables_type": (
+        "请求体的 variables 字段必须是 JSON 对象（以变量名为键）或 null。",
+        "The body's variables field must be a JSON object keyed by variable name, or null.",
+    ),
+    "request.extensions_type": (
+        "请求体的 extensions 字段必须是 JSON 对象或 null。",
+        "The body's extensions field must be a JSON object or null.",
+    ),
+    "request.no_operation": (
+        "查询语句中没有可执行的操作（query、mutation 或 subscription），请检查查询语句。",
+        "The document contains no operation (query, mutation or subscription) to run.",
+    ),
+    "request.unknown_operation": (
+        "查询语句中没有名为“{name}”的操作，请核对 operationName 与操作名是否一致。",
+        "The document has no operation named '{name}'; check operationName.",
+    ),
+    "request.operation_not_allowed": (
+        "{method} 请求不能执行{operation_zh}操作，请改用 POST 发送。",
+        "{operations} are not allowed when using {method}; send them with POST.",
+    ),
+    "request.invalid": (
+        "请求格式不正确，枢纽无法处理。请用 POST 发送 JSON 对象，其中 query 字段为查询语句，"
+        "可选 variables 和 operationName 字段。",
+        "The request is malformed; POST a JSON object with the query in its query field,"
+        " and optionally variables and operationName.",
+    ),
     "purpose.missing": (
         "“{operation}”须说明查询目的（如 case_handling、trial）。",
         "'{operation}' needs a stated purpose of use (such as case_handling or trial).",

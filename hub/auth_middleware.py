@@ -6,17 +6,22 @@ request quota gets 429 with ``RATE_LIMITED``. ``GET /graphql`` serves only the G
 (development), which sends the token from its headers editor with every operation. A
 WebSocket must carry ``{"authorization": "Bearer <token>"}`` in ``connection_init``, or it
 is closed with 4403 before any subscription starts.
+
+A request the hub cannot read as a GraphQL request (a body that is not a UTF-8 JSON
+object, a missing query, an unknown ``operationName``) gets 400 with one ``BAD_REQUEST``
+GraphQL error in the caller's language, where strawberry would return plain English text.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -32,6 +37,31 @@ from schema import build_schema
 logger = logging.getLogger(__name__)
 
 PRINCIPAL_KEY = "hub.principal"
+BAD_REQUEST_CODE = "BAD_REQUEST"
+
+# strawberry 0.341's fixed reasons for a 400, by the MESSAGES key that words each one.
+STRAWBERRY_REASONS = {
+    "Unable to parse request body as JSON": "request.not_json",
+    "Unsupported content type": "request.content_type",
+    "No GraphQL query found in the request": "request.no_query",
+    "The GraphQL operation's `query` must be a string or null, if provided.": "request.query_type",
+    "The GraphQL operation's `variables` must be an object or null, if provided.": "request.variables_type",
+    "The GraphQL operation's `extensions` must be an object or null, if provided.": "request.extensions_type",
+    "Can't get GraphQL operation type": "request.no_operation",
+}
+UNKNOWN_OPERATION = re.compile(r'^Unknown operation named "(?P<name>.*)"\.$', re.DOTALL)
+OPERATION_NOT_ALLOWED = re.compile(
+    r"^(?P<operations>queries|mutations|subscriptions) are not allowed when using (?P<method>\w+)$"
+)
+OPERATIONS_ZH = {"queries": "查询", "mutations": "变更", "subscriptions": "订阅"}
+
+
+class BadRequest(HTTPException):
+    """A 400 whose message is a ``MESSAGES`` entry, so it can be rendered in either language."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.error = HubError(key, **params)
+        super().__init__(400, self.error.render("en"))
 
 
 class HubGraphQL(GraphQL[RequestContext, None]):
@@ -48,8 +78,11 @@ class HubGraphQL(GraphQL[RequestContext, None]):
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("method") == "POST":
-            request = Request(scope, receive)
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        if scope.get("method") == "POST":
             try:
                 principal = self.verifier.principal_from_header(request.headers.get("authorization"))
                 await self.limiter.hit(principal.user_id, REQUESTS)
@@ -57,7 +90,15 @@ class HubGraphQL(GraphQL[RequestContext, None]):
                 await rejection_response(exc, request)(scope, receive, send)
                 return
             scope[PRINCIPAL_KEY] = principal
-        await super().__call__(scope, receive, send)
+        # What strawberry's own __call__ does for HTTP, except that a 400 gets a GraphQL error.
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            if exc.status_code != 400:
+                response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+            else:
+                response = bad_request_response(exc, request)
+        await response(scope, receive, send)
 
     def decode_json(self, data: str | bytes) -> object:
         # strawberry 0.341 returns 500 for a body that is not UTF-8 or not a JSON object, although
@@ -65,9 +106,13 @@ class HubGraphQL(GraphQL[RequestContext, None]):
         try:
             decoded = json.loads(data)
         except UnicodeDecodeError as exc:
-            raise HTTPException(400, "The request body is not UTF-8 JSON") from exc
+            raise BadRequest("request.not_utf8") from exc
+        except json.JSONDecodeError as exc:
+            raise BadRequest("request.not_json") from exc
+        if isinstance(decoded, list):
+            raise BadRequest("request.batch")
         if not isinstance(decoded, dict):
-            raise HTTPException(400, "The request body must be a JSON object")
+            raise BadRequest("request.not_object")
         return decoded
 
     async def get_context(
@@ -93,6 +138,41 @@ class HubGraphQL(GraphQL[RequestContext, None]):
                 {"code": exc.code, "message": exc.render(context.language)}
             ) from exc
         return None
+
+
+def bad_request_response(exc: HTTPException, request: Request) -> JSONResponse:
+    """Build a 400 with one ``BAD_REQUEST`` GraphQL error and no ``data``, in the caller's language.
+
+    strawberry's fixed reasons get a catalog text in either language. Any other reason
+    is kept as the English text, and zh-CN callers get a generic one.
+    """
+    logger.info("graphql request rejected with 400: %s", exc.reason)
+    language = preferred_language(request.headers.get("accept-language"))
+    error = exc.error if isinstance(exc, BadRequest) else _strawberry_error(exc.reason)
+    if error is not None:
+        message = error.render(language)
+    elif language == "en" and exc.reason:
+        message = exc.reason
+    else:
+        message = HubError("request.invalid").render(language)
+    body = {"errors": [{"message": message, "extensions": {"code": BAD_REQUEST_CODE}}]}
+    return JSONResponse(body, status_code=400)
+
+
+def _strawberry_error(reason: str) -> HubError | None:
+    if reason in STRAWBERRY_REASONS:
+        return HubError(STRAWBERRY_REASONS[reason])
+    if match := UNKNOWN_OPERATION.match(reason):
+        return HubError("request.unknown_operation", name=match["name"])
+    if match := OPERATION_NOT_ALLOWED.match(reason):
+        operations = match["operations"]
+        return HubError(
+            "request.operation_not_allowed",
+            method=match["method"],
+            operations=operations.capitalize(),
+            operation_zh=OPERATIONS_ZH[operations],
+        )
+    return None
 
 
 def rejection_response(error: HubError, request: Request) -> JSONResponse:
