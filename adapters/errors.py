@@ -170,6 +170,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{method} 请求不能执行{operation_zh}操作，请改用 POST 发送。",
         "{operations} are not allowed when using {method}; send them with POST.",
     ),
+    "request.get_operation": (
+        "GET 请求不能执行 GraphQL 操作：查询和变更请用 POST 发送，订阅请用 WebSocket。",
+        "GraphQL operations are not accepted over GET: send queries and mutations with POST,"
+        " and subscriptions over WebSocket.",
+    ),
     "request.invalid": (
         "请求格式不正确，枢纽无法处理。请用 POST 发送 JSON 对象，其中 query 字段为查询语句，"
         "可选 variables 和 operationName 字段。",

@@ -3,9 +3,10 @@
 ``POST /graphql`` needs ``Authorization: Bearer <token>``; without a token the hub
 answers 401 with one ``UNAUTHENTICATED`` GraphQL error and no ``data``. A caller past their
 request quota gets 429 with ``RATE_LIMITED``. ``GET /graphql`` serves only the GraphiQL page
-(development), which sends the token from its headers editor with every operation. A
-WebSocket must carry ``{"authorization": "Bearer <token>"}`` in ``connection_init``, or it
-is closed with 4403 before any subscription starts.
+(development), which sends the token from its headers editor with every operation; a GET
+carrying an operation gets 400 ``BAD_REQUEST``. A WebSocket must carry
+``{"authorization": "Bearer <token>"}`` in ``connection_init``, or it is closed with 4403
+before any subscription starts.
 
 A request the hub cannot read as a GraphQL request (a body that is not a UTF-8 JSON
 object, a missing query, an unknown ``operationName``) gets 400 with one ``BAD_REQUEST``
@@ -82,6 +83,11 @@ class HubGraphQL(GraphQL[RequestContext, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        if scope.get("method") == "GET" and "query" in request.query_params:
+            # GET serves only the GraphiQL page. strawberry would run a subscription sent over
+            # GET (multipart) before any token check, so operations there are refused outright.
+            await bad_request_response(BadRequest("request.get_operation"), request)(scope, receive, send)
+            return
         if scope.get("method") == "POST":
             try:
                 principal = self.verifier.principal_from_header(request.headers.get("authorization"))

@@ -5,7 +5,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from graphql import GraphQLError
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    Node,
+    ValidationContext,
+    ValidationRule,
+    Visitor,
+    visit,
+)
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -30,14 +40,91 @@ RootMutation = merge_types("Mutation", (Mutation, PeopleMutation))
 MAX_DEPTH = 10
 MAX_TOKENS = 5000
 MAX_ALIASES = 30
+# Fragments spread inside fragments, one chain; real queries nest two or three.
+MAX_FRAGMENT_NESTING = 50
 # Distinct query texts kept parsed and validated; an LRU, so unique texts cannot grow memory.
 DOCUMENT_CACHE_SIZE = 256
 
 # Built once: QueryDepthLimiter and MaxAliasesLimiter make a new rule class per request,
 # which would give ValidationCache (keyed by the rules) a miss on every request. The same
 # rules as those limiters, so the limits still reject; tests/perf/test_schema_cache.py checks.
-DEPTH_RULE = depth_rule(MAX_DEPTH, None)
+_STRAWBERRY_DEPTH_RULE = depth_rule(MAX_DEPTH, None)
 ALIAS_RULE = alias_rule(MAX_ALIASES)
+
+
+class DEPTH_RULE(ValidationRule):  # noqa: N801 - named as the rule constant it replaces
+    """strawberry's depth limit, run only on documents whose fragments all resolve.
+
+    strawberry's rule follows fragment spreads recursively without checking them, so an
+    undefined fragment raised ``KeyError``, a fragment cycle recursed without end and a long
+    chain of fragments hit Python's recursion limit, all outside the error handling.
+    graphql-core's own rules report undefined and cyclic fragments; a chain deeper than
+    ``MAX_FRAGMENT_NESTING`` is reported here.
+    """
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        nesting = _fragment_nesting(context.document)
+        if nesting is None:
+            return
+        if nesting > MAX_FRAGMENT_NESTING:
+            context.report_error(
+                GraphQLError(f"Fragment spreads are nested {nesting} deep, more than {MAX_FRAGMENT_NESTING}.")
+            )
+            return
+        _STRAWBERRY_DEPTH_RULE(context)
+
+
+def _fragment_nesting(document: DocumentNode) -> int | None:
+    """Return the longest chain of fragment spreads, or None for an undefined or cyclic fragment."""
+    spreads: dict[str, set[str]] = {}
+    top_level: set[str] = set()
+    for definition in document.definitions:
+        names = {node.name.value for node in _spreads_in(definition)}
+        if isinstance(definition, FragmentDefinitionNode):
+            spreads[definition.name.value] = names
+        else:
+            top_level |= names
+    if any(not names <= spreads.keys() for names in (top_level, *spreads.values())):
+        return None
+    return _longest_chain(spreads)
+
+
+def _longest_chain(edges: dict[str, set[str]]) -> int | None:
+    """Return the most nodes on one path through ``edges``, or None when there is a cycle.
+
+    The explicit stack keeps a long chain off Python's call stack.
+    """
+    length: dict[str, int] = {}
+    for start in edges:
+        if start in length:
+            continue
+        on_path = {start}
+        stack = [(start, iter(edges[start]))]
+        while stack:
+            name, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                on_path.discard(name)
+                length[name] = 1 + max((length[c] for c in edges[name]), default=0)
+            elif child in on_path:
+                return None
+            elif child not in length:
+                on_path.add(child)
+                stack.append((child, iter(edges[child])))
+    return max(length.values(), default=0)
+
+
+def _spreads_in(node: Node) -> list[FragmentSpreadNode]:
+    found: list[FragmentSpreadNode] = []
+
+    class Collect(Visitor):
+        def enter_fragment_spread(self, spread: FragmentSpreadNode, *_: object) -> None:
+            found.append(spread)
+
+    visit(node, Collect())
+    return found
 
 
 class HubParserCache(ParserCache):

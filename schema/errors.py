@@ -382,6 +382,10 @@ VALIDATION_MESSAGES_ZH: tuple[Translation, ...] = (
         "查询中使用了 {count} 个别名，超过了上限 {limit} 个。请减少别名，或拆成几次查询。",
     ),
     _rule(
+        r"^Fragment spreads are nested (?P<count>\d+) deep, more than (?P<limit>\d+)\.$",
+        "片段嵌套引用了 {count} 层，超过了上限 {limit} 层。请把片段展开，或减少片段之间的嵌套。",
+    ),
+    _rule(
         r"^GraphQL introspection has been disabled, but the requested query contained the field"
         rf" {_quoted('field')}\.$",
         "本服务已关闭 GraphQL 内省（introspection），查询中不能使用字段 {field}。"

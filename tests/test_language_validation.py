@@ -14,7 +14,7 @@ import pytest
 from graphql import GraphQLError
 
 from hub.auth import Role
-from schema.build import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from schema.build import MAX_ALIASES, MAX_DEPTH, MAX_FRAGMENT_NESTING, MAX_TOKENS
 from schema.errors import client_error
 from tests.security.gql_support import Hub, started_hub
 from tests.tokens import bearer, production_auth
@@ -28,6 +28,12 @@ def deep_query() -> str:
     for _ in range(MAX_DEPTH + 2):
         inner = f"person {{ {inner} }}"
     return f'{{ priorRecords(idNumber: "1", purpose: TRIAL) {{ {inner} }} }}'
+
+
+def fragment_chain(links: int) -> str:
+    """A query spreading F0, which spreads F1, and so on: ``links`` fragments in one chain."""
+    chain = " ".join(f"fragment F{n} on Query {{ ...F{n + 1} }}" for n in range(links - 1))
+    return f"{{ ...F0 }} {chain} fragment F{links - 1} on Query {{ __typename }}"
 
 
 @dataclass
@@ -110,6 +116,19 @@ CASES = {
         (str(MAX_TOKENS),),
         "tokens",
     ),
+    "undefined fragment": graphql_case("{ ...Missing }", VALIDATION, ("Missing",), "Unknown fragment"),
+    "fragment cycle": graphql_case(
+        "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }",
+        VALIDATION,
+        ("A",),
+        "Cannot spread fragment",
+    ),
+    "fragment chain over the limit": graphql_case(
+        fragment_chain(MAX_FRAGMENT_NESTING + 1),
+        VALIDATION,
+        (str(MAX_FRAGMENT_NESTING + 1), str(MAX_FRAGMENT_NESTING)),
+        "Fragment spreads are nested",
+    ),
     "non-JSON body": Case(b"not json", "BAD_REQUEST", english="not valid JSON", status=400),
     "non-UTF-8 body": Case(b'{"query": "\xe9"}', "BAD_REQUEST", english="UTF-8", status=400),
     "JSON array body": Case(
@@ -181,6 +200,15 @@ async def test_error_localised_with_stable_code(hub: Hub, case: Case) -> None:
     assert case.english in en["message"]
     for name in case.names:
         assert name in zh["message"], (name, zh["message"])
+
+
+async def test_fragment_chain_within_limit_runs(hub: Hub) -> None:
+    case = graphql_case(fragment_chain(MAX_FRAGMENT_NESTING), VALIDATION, (), "")
+
+    status, body = await post(hub, case, {})
+
+    assert status == 200
+    assert body == {"data": {"__typename": "Query"}}
 
 
 async def test_every_error_of_a_request_is_localised(hub: Hub) -> None:
@@ -263,3 +291,28 @@ def test_unrecognised_message_gets_generic_chinese_and_keeps_english() -> None:
     assert "lookupNotes" in zh.message
     assert "Accept-Language: en" in zh.message
     assert en.message == "Selection 'lookupNotes' is not allowed here yet."
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["subscription { noticeChanged { id } }", "{ __typename }", "mutation { __typename }"],
+)
+async def test_operations_over_get_are_refused_before_running(hub: Hub, query: str) -> None:
+    accept = "multipart/mixed;subscriptionSpec=1.0,application/json"
+    zh = await hub.client.get("/graphql", params={"query": query}, headers={"accept": accept})
+    en = await hub.client.get("/graphql", params={"query": query}, headers={"accept": accept, **ENGLISH})
+
+    for response in (zh, en):
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+        assert "data" not in response.json()
+    assert "WebSocket" in zh.json()["errors"][0]["message"]
+    assert CJK.search(zh.json()["errors"][0]["message"])
+    assert "not accepted over GET" in en.json()["errors"][0]["message"]
+
+
+async def test_get_without_an_operation_still_serves_graphiql(hub: Hub) -> None:
+    response = await hub.client.get("/graphql", headers={"accept": "text/html"})
+
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
