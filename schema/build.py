@@ -40,7 +40,7 @@ RootMutation = merge_types("Mutation", (Mutation, PeopleMutation))
 MAX_DEPTH = 10
 MAX_TOKENS = 5000
 MAX_ALIASES = 30
-# Fragments spread inside fragments, one chain; real queries nest two or three.
+# Longest chain of fragments spread inside fragments; a front end's queries need a few at most.
 MAX_FRAGMENT_NESTING = 50
 # Distinct query texts kept parsed and validated; an LRU, so unique texts cannot grow memory.
 DOCUMENT_CACHE_SIZE = 256
