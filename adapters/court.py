@@ -7,7 +7,8 @@ judgment by case number as typed elements, ``listPjbgAfterXh`` judgments changed
 change sequence number, ``getFwzt`` the service status. Both shapes use the same field
 names (XM name, SFZH ID number, AH case number, PJJG verdict, ZXLX penalty, XQ term in
 months, HXKYQ probation in months, FJ fine, PJRQ/SXRQ/FZRQ judgment, effective and offence
-dates, GSJG prosecuting organ, SQJZLX correction type, JZDXZQH residence county).
+dates, GSJG prosecuting organ, SQJZLX correction type, GAAJBH the police case number the
+case came from, JZDXZQH residence county).
 
 A judgment with a malformed case number, no effective date or an unknown county still
 maps (unparsed ``CaseNumber``, ``None`` dates, the county as recorded) so that a poller
@@ -249,6 +250,7 @@ def _judgment(fields: Fields, charges: Sequence[Fields], county: str | None) -> 
         procuratorate=_text(fields.get("GSJG")),
         correction_type=_optional_lookup(CORRECTION_TYPES, fields.get("SQJZLX"), "correction type"),
         residence_county_code=county,
+        police_case_number=_text(fields.get("GAAJBH")),
     )
 
 

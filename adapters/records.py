@@ -163,6 +163,7 @@ class Judgment:
     procuratorate: str | None = None
     correction_type: CorrectionType | None = None
     residence_county_code: str | None = None
+    police_case_number: str | None = None  # AJBH of the police case it arose from, when recorded
 
     @property
     def is_criminal_record(self) -> bool:
@@ -190,9 +191,18 @@ class CoerciveMeasure:
     unit: str
 
 
+# Revised Public Security Administration Punishments Law art. 136, in force 2026-01-01:
+# records of public-order violations are sealed. An AdministrativeDetention is one.
+PUBLIC_ORDER_SEAL_BASIS = "治安管理处罚法第136条"
+
+
 @dataclass(frozen=True, slots=True)
 class AdministrativeDetention:
-    """行政拘留 under the Public Security Administration Punishments Law."""
+    """行政拘留 under the Public Security Administration Punishments Law: a sealed record.
+
+    Every public-order violation record is sealed (``PUBLIC_ORDER_SEAL_BASIS``); which
+    requesters see it is decided in ``hub.sealing``.
+    """
 
     source: SourceRef
     decision_number: str

@@ -28,13 +28,14 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.records import SourceRef
 from hub.auth import Principal
 from hub.purpose import StatedPurpose
 from hub.sealing import FilteredLookup
@@ -203,7 +204,12 @@ def lookup_entry(
 
 
 def returned_from_lookup(filtered: FilteredLookup) -> tuple[ReturnedRecord, ...]:
-    """List every record a filtered lookup returns, criminal records with their sealed flag."""
+    """List every record a filtered lookup returns, each with its sealed flag.
+
+    Criminal records carry their own seal decision. Administrative detentions are sealed
+    public-order violation records (``hub.sealing.public_order_seal``). Other case
+    information is not sealed.
+    """
     records = [
         ReturnedRecord(
             seen.judgment.source.agency.value, seen.judgment.source.local_reference, seen.decision.sealed
@@ -211,18 +217,24 @@ def returned_from_lookup(filtered: FilteredLookup) -> tuple[ReturnedRecord, ...]
         for seen in filtered.records.records
     ]
     info = filtered.result.case_information
-    for group in (
-        info.judgments,
-        info.police_cases,
-        info.coercive_measures,
-        info.administrative_detentions,
-        info.custody,
-        info.corrections,
-    ):
+    groups: tuple[tuple[Sequence[_Sourced], bool], ...] = (
+        (info.judgments, False),
+        (info.police_cases, False),
+        (info.coercive_measures, False),
+        (info.administrative_detentions, True),
+        (info.custody, False),
+        (info.corrections, False),
+    )
+    for group, sealed in groups:
         records.extend(
-            ReturnedRecord(item.source.agency.value, item.source.local_reference) for item in group
+            ReturnedRecord(item.source.agency.value, item.source.local_reference, sealed) for item in group
         )
     return tuple(records)
+
+
+class _Sourced(Protocol):
+    @property
+    def source(self) -> SourceRef: ...
 
 
 def notice_entry(

@@ -10,7 +10,7 @@ sealed record is in the answer, for any cache placed above this service.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -65,17 +65,17 @@ class AuditedLookup:
 
     @property
     def sealed_returned(self) -> bool:
-        return self.filtered.records.sealed_returned
+        return self.filtered.sealed_returned
 
     @property
     def links(self) -> Sequence[RecordLink]:
         """The index's links to agencies that returned visible records in this answer.
 
         A link to an agency whose records were all withheld would show that a hidden record
-        exists, so it is left out with them.
+        exists, so it is left out with them, even when the person's identity came from there.
         """
         links: Sequence[RecordLink] = getattr(self.filtered.result, "links", ())
-        answered = _agencies_with_records(self.filtered.result)
+        answered = _agencies_with_records(self.filtered.result, self.filtered.withheld)
         return [link for link in links if link.agency in answered]
 
     def reporters(self, judgment: Judgment) -> Sequence[Agency]:
@@ -205,7 +205,7 @@ class LookupService:
         sequences = await self.record(entries)
 
         for shown, sequence in zip(filtered, sequences, strict=True):
-            if shown.records.sealed_returned:
+            if shown.sealed_returned:
                 logger.warning(
                     "sealed record access: user=%s unit=%s purpose=%s case=%s subject=%s audit=%d",
                     principal.user_id,
@@ -227,7 +227,8 @@ class _Sourced(Protocol):
     def source(self) -> SourceRef: ...
 
 
-def _agencies_with_records(result: LookupResult) -> set[str]:
+def _agencies_with_records(result: LookupResult, withheld: Collection[Agency]) -> set[str]:
+    """Return the agencies with a visible record, and the identity's agency unless it withheld one."""
     info = result.case_information
     groups: list[Sequence[_Sourced]] = [
         result.criminal_records,
@@ -239,6 +240,6 @@ def _agencies_with_records(result: LookupResult) -> set[str]:
         info.corrections,
     ]
     agencies = {str(record.source.agency.value) for group in groups for record in group}
-    if result.person is not None:
+    if result.person is not None and result.person.source.agency not in withheld:
         agencies.add(result.person.source.agency.value)
     return agencies

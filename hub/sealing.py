@@ -1,4 +1,4 @@
-"""Juvenile record sealing: which criminal records are sealed, and who may see them.
+"""Record sealing: which criminal and public-order records are sealed, and who may see them.
 
 The rule (CPL art. 286): an offence committed under 18 with a sentence of five years'
 imprisonment or less ("以下" includes five years) is sealed. Only judicial organs handling a
@@ -7,8 +7,13 @@ when a further judgment brings the combined sentence to five years or more (SPP 
 arts. 482–487). Sealed data is never cached, exported or pushed to subscribers (2022 sealing
 measures).
 
+Public-order violation records (administrative detentions here) are sealed as a class from
+2026-01-01 (revised Public Security Administration Punishments Law art. 136), open to the
+same requesters as sealed juvenile records.
+
 Anyone else gets exactly what they would get if the sealed record did not exist: no count,
-no placeholder, and none of the custody or correction records that carry its case number.
+no placeholder, none of the custody or correction records that carry its case number, and
+none of the police cases or coercive measures that carry its police case number.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Protocol
 
-from adapters.records import Agency, CorrectionRecord, CustodyRecord, Judgment, PenaltyType, Sentence
+from adapters.records import Agency, CaseNumber, Judgment, PenaltyType, Sentence, SourceRef
 from hub.auth import Principal
 from hub.purpose import StatedPurpose
-from hub.records import FetchStatus, LookupResult
+from hub.records import CaseInformation, FetchStatus, LookupResult
 
 # CPL art. 286: "五年有期徒刑以下" — in Chinese statutes 以下 includes the number itself.
 SEALING_TERM_LIMIT_MONTHS = 60
@@ -41,6 +47,7 @@ class SealReason(StrEnum):
     JUVENILE = "juvenile"  # sealed under CPL art. 286
     AGE_UNCERTAIN = "age_uncertain"  # sealed: a missing date leaves the age open
     UNSEALED_COMBINED_TERM = "unsealed_combined_term"  # SPP Rules arts. 482–487
+    PUBLIC_ORDER = "public_order"  # sealed: a public-order violation record (PSAPL art. 136)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,62 +196,136 @@ def filter_records(
     return FilteredRecords(tuple(seen))
 
 
+def public_order_seal(purpose: StatedPurpose | None, principal: Principal) -> SealDecision:
+    """Decide on a public-order violation record (an administrative detention) for ``principal``.
+
+    The revised Public Security Administration Punishments Law (art. 136, in force
+    2026-01-01) seals every such record whatever the age or the penalty, and gives it only to
+    state organs handling a case (units querying under state rules are not modelled): the
+    requesters ``may_see_sealed`` opens sealed juvenile records to.
+    """
+    return SealDecision(True, SealReason.PUBLIC_ORDER, may_see_sealed(purpose, principal))
+
+
 @dataclass(frozen=True, slots=True)
 class FilteredLookup:
+    """A lookup as one requester may see it.
+
+    ``sealed_case_information`` is True when sealed case information (administrative
+    detentions) is in ``result``. ``withheld`` names each agency that had a record left out,
+    so that nothing derived from the result (an index link) reveals that the agency held one.
+    """
+
     result: LookupResult
     records: FilteredRecords
+    sealed_case_information: bool = False
+    withheld: frozenset[Agency] = frozenset()
+
+    @property
+    def sealed_returned(self) -> bool:
+        return self.records.sealed_returned or self.sealed_case_information
 
     @property
     def cacheable(self) -> bool:
-        return self.records.cacheable
+        return not self.sealed_returned
 
     @property
     def publishable(self) -> bool:
-        return self.records.publishable
+        return not self.sealed_returned
 
 
 def filter_lookup(
     result: LookupResult, purpose: StatedPurpose | None, principal: Principal
 ) -> FilteredLookup:
-    """Apply ``filter_records`` to a whole lookup, dropping case information tied to hidden records.
+    """Apply the sealing rules to a whole lookup, dropping case information tied to hidden records.
 
-    Custody and correction records carrying a hidden judgment's case number go too, since
-    they would reveal the conviction. NOTE: police cases and coercive measures carry no court
-    case number, so those from the sealed juvenile case stay in case information.
+    Criminal records go through ``filter_records``. Custody and correction records carrying a
+    hidden judgment's case number go with it, and so do police cases carrying its police case
+    number (AJBH) and the coercive measures taken under that number, since each would reveal
+    the conviction. Administrative detentions are shown only as ``public_order_seal`` allows.
     """
     birth_date = result.id_number.birth_date
     filtered = filter_records(result.criminal_records, birth_date, purpose, principal)
     shown = {id(judgment) for judgment in filtered.judgments}
-    hidden = {
-        judgment.case_number.canonical for judgment in result.criminal_records if id(judgment) not in shown
-    }
+    hidden = [judgment for judgment in result.criminal_records if id(judgment) not in shown]
     unchecked = not _court_answered(result) and not may_see_sealed(purpose, principal)
-    if not hidden and not unchecked:
-        return FilteredLookup(replace(result, criminal_records=filtered.judgments), filtered)
-
     info = result.case_information
-    if unchecked:
-        # Without the court's judgments the hub cannot tell which custody or correction
-        # belongs to a sealed juvenile conviction, so it shows none to a caller who may
-        # not see sealed records. The court's source entry already reports the failure.
-        custody: tuple[CustodyRecord, ...] = ()
-        corrections: tuple[CorrectionRecord, ...] = ()
-    else:
-        custody = tuple(
-            c for c in info.custody if c.case_number is None or c.case_number.canonical not in hidden
-        )
-        corrections = tuple(
-            c for c in info.corrections if c.case_number is None or c.case_number.canonical not in hidden
-        )
-    kept_info = replace(info, custody=custody, corrections=corrections)
+    detentions_open = public_order_seal(purpose, principal).visible
+    if not hidden and not unchecked and (detentions_open or not info.administrative_detentions):
+        visible = replace(result, criminal_records=filtered.judgments)
+        return FilteredLookup(visible, filtered, bool(info.administrative_detentions))
+
+    kept_info = _unchecked_information(info) if unchecked else _unlinked_information(info, hidden)
+    if not detentions_open:
+        kept_info = replace(kept_info, administrative_detentions=())
+    visible = replace(result, criminal_records=filtered.judgments, case_information=kept_info)
     return FilteredLookup(
-        replace(result, criminal_records=filtered.judgments, case_information=kept_info), filtered
+        visible, filtered, bool(kept_info.administrative_detentions), _withheld(result, visible)
     )
 
 
 def may_see_sealed(purpose: StatedPurpose | None, principal: Principal) -> bool:
     """Tell whether the stated purpose opens sealed records to this principal."""
     return purpose is not None and purpose.sealed_access and purpose.role in principal.roles
+
+
+def _unlinked_information(info: CaseInformation, hidden: Sequence[Judgment]) -> CaseInformation:
+    """Drop the case information that carries a hidden judgment's case or police case number."""
+    # NOTE: a hidden judgment the court recorded without a police case number leaves that
+    # police case and its coercive measures in view.
+    if not hidden:
+        return info
+    cases = {judgment.case_number.canonical for judgment in hidden}
+    police = {_police_key(judgment.police_case_number) for judgment in hidden} - {""}
+    return replace(
+        info,
+        police_cases=tuple(c for c in info.police_cases if _police_key(c.police_case_number) not in police),
+        coercive_measures=tuple(
+            m for m in info.coercive_measures if _police_key(m.police_case_number) not in police
+        ),
+        custody=tuple(c for c in info.custody if not _carries(c.case_number, cases)),
+        corrections=tuple(c for c in info.corrections if not _carries(c.case_number, cases)),
+    )
+
+
+def _police_key(number: str | None) -> str:
+    # The court's copy of an AJBH may differ from the police's in spaces or letter case, and
+    # that must not let a sealed case's police records through. Over-matching only hides more.
+    return "".join((number or "").split()).upper()
+
+
+def _unchecked_information(info: CaseInformation) -> CaseInformation:
+    # Without the court's judgments the hub cannot tell which police case, coercive measure,
+    # custody or correction belongs to a sealed juvenile conviction, so it shows none to a
+    # caller who may not see sealed records. The court's source entry reports the failure.
+    return replace(info, police_cases=(), coercive_measures=(), custody=(), corrections=())
+
+
+def _carries(case_number: CaseNumber | None, cases: set[str]) -> bool:
+    return case_number is not None and case_number.canonical in cases
+
+
+class _Sourced(Protocol):
+    @property
+    def source(self) -> SourceRef: ...
+
+
+def _withheld(result: LookupResult, visible: LookupResult) -> frozenset[Agency]:
+    visible_ids = {id(record) for record in _all_records(visible)}
+    return frozenset(record.source.agency for record in _all_records(result) if id(record) not in visible_ids)
+
+
+def _all_records(result: LookupResult) -> list[_Sourced]:
+    info = result.case_information
+    return [
+        *result.criminal_records,
+        *info.judgments,
+        *info.police_cases,
+        *info.coercive_measures,
+        *info.administrative_detentions,
+        *info.custody,
+        *info.corrections,
+    ]
 
 
 def _court_answered(result: LookupResult) -> bool:

@@ -131,6 +131,10 @@ class Judgment:
     procuratorate: str | None
     correction_type: CorrectionType | None
     residence_county_code: str | None
+    police_case_number: str | None = strawberry.field(
+        description="公安机关案件编号（AJBH），法院记录了才有 / the police case number (AJBH) the judgment"
+        " arose from, when the court recorded it"
+    )
     source: SourceReference
 
     @classmethod
@@ -147,6 +151,7 @@ class Judgment:
             procuratorate=judgment.procuratorate,
             correction_type=judgment.correction_type,
             residence_county_code=judgment.residence_county_code,
+            police_case_number=judgment.police_case_number,
             source=SourceReference.from_record(judgment.source),
         )
 
@@ -223,23 +228,38 @@ class CoerciveMeasure:
         )
 
 
-@strawberry.type(description="行政拘留 / administrative detention")
+@strawberry.type(
+    description="行政拘留：治安违法记录，已封存，仅向办案的司法机关提供 / administrative detention: a"
+    " public-order violation record, sealed, given only to judicial organs handling a case"
+)
 class AdministrativeDetention:
     decision_number: str
     reason: str
     start_date: dt.date | None
     days: int
     unit: str
+    sealed: bool = strawberry.field(
+        description="是否封存。治安违法记录自 2026-01-01 起一律封存 / whether the record is sealed. Every"
+        " public-order violation record is sealed from 2026-01-01"
+    )
+    seal_basis: str = strawberry.field(
+        description="封存依据，如“治安管理处罚法第136条” / legal basis of the seal, e.g."
+        " 治安管理处罚法第136条 (Public Security Administration Punishments Law art. 136)"
+    )
     source: SourceReference
 
     @classmethod
     def from_record(cls, detention: records.AdministrativeDetention) -> AdministrativeDetention:
+        # Sealed as a class (records.PUBLIC_ORDER_SEAL_BASIS): the lookup service passes a
+        # detention only to a caller who may see sealed records (hub.sealing.public_order_seal).
         return cls(
             decision_number=detention.decision_number,
             reason=detention.reason,
             start_date=detention.start_date,
             days=detention.days,
             unit=detention.unit,
+            sealed=True,
+            seal_basis=records.PUBLIC_ORDER_SEAL_BASIS,
             source=SourceReference.from_record(detention.source),
         )
 

@@ -42,6 +42,7 @@ class JudgmentFieldsIn(TypedDict):
     offence_date: NotRequired[str | None]
     procuratorate: NotRequired[str | None]
     correction_type: NotRequired[str | None]
+    police_case_number: NotRequired[str | None]  # AJBH of the police case, when known
 
 
 class JudgmentIn(TypedDict):
@@ -74,6 +75,7 @@ def rows_from_json(data: JudgmentIn) -> tuple[store.PartyRow, store.Row]:
         "FZRQ": _compact(judgment.get("offence_date")),
         "GSJG": judgment.get("procuratorate"),
         "SQJZLX": store.CORRECTION_TEXT.get(judgment.get("correction_type") or ""),
+        "GAAJBH": judgment.get("police_case_number"),
         "charges": [(c["name"], c["article"], c.get("act")) for c in judgment["charges"]],
     }
     return party, row

@@ -132,7 +132,7 @@ def _typed_party(node: etree._Element, party: dict[str, Any]) -> None:
         _optional(node, key.lower(), party.get(key))
 
 
-_JUDGMENT_KEYS = "AH FYMC FYDM PJJG ZXLX XQ HXKYQ FJ PJRQ SXRQ FZRQ GSJG SQJZLX".split()
+_JUDGMENT_KEYS = "AH FYMC FYDM PJJG ZXLX XQ HXKYQ FJ PJRQ SXRQ FZRQ GSJG SQJZLX GAAJBH".split()
 
 
 def _typed_judgment(node: etree._Element, judgment: dict[str, Any]) -> None:

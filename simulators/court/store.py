@@ -1,7 +1,8 @@
 """The court system's own SQLite database: parties, judgments, charges, change numbers.
 
 Columns carry the pinyin abbreviations of the legacy system (XM name, SFZH ID number,
-AH case number, BGXH change sequence number). Values are the court's legacy text codes
+AH case number, GAAJBH the police case number the case came from, BGXH change sequence
+number). Values are the court's legacy text codes
 (有罪, 有期徒刑, 缓刑, 男), written from the canonical data set by ``create_and_load``.
 Every insert or update of a judgment takes the next change sequence number, which
 ``listPjbgAfterXh`` pages through.
@@ -58,7 +59,7 @@ CREATE TABLE IF NOT EXISTS AJ_PJ (
     AH_GF TEXT NOT NULL,
     DSRBH INTEGER NOT NULL REFERENCES DSR (DSRBH),
     FYMC TEXT, FYDM TEXT, PJJG TEXT, ZXLX TEXT, XQ INTEGER, HXKYQ INTEGER, FJ INTEGER,
-    PJRQ TEXT, SXRQ TEXT, FZRQ TEXT, GSJG TEXT, SQJZLX TEXT,
+    PJRQ TEXT, SXRQ TEXT, FZRQ TEXT, GSJG TEXT, SQJZLX TEXT, GAAJBH TEXT,
     BGXH INTEGER NOT NULL UNIQUE
 );
 CREATE INDEX IF NOT EXISTS AJ_PJ_GF ON AJ_PJ (AH_GF);
@@ -95,6 +96,7 @@ def create_and_load(path: str, dataset: Dataset) -> None:
     """Create the court database at ``path`` and write every judgment of ``dataset``."""
     with connect(path) as conn:
         conn.executescript(_SCHEMA)
+        _add_police_case_column(conn)
         for judgment in dataset.judgments:
             person = dataset.person(judgment.person_id)
             write_judgment(conn, party_from_person(person, judgment), judgment_row(judgment))
@@ -103,6 +105,7 @@ def create_and_load(path: str, dataset: Dataset) -> None:
 def create_schema(path: str) -> None:
     with connect(path) as conn:
         conn.executescript(_SCHEMA)
+        _add_police_case_column(conn)
 
 
 def party_from_person(person: SimPerson, judgment: SimJudgment) -> PartyRow:
@@ -134,6 +137,7 @@ def judgment_row(judgment: SimJudgment) -> Row:
         "FZRQ": _date_text(judgment.offence_date),
         "GSJG": judgment.procuratorate,
         "SQJZLX": CORRECTION_TEXT.get(judgment.correction_type or ""),
+        "GAAJBH": judgment.police_case_number,
         "charges": [(c.name, c.article, c.act) for c in judgment.charges],
     }
 
@@ -182,6 +186,13 @@ def _split(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[Row, Row]:
     charges = conn.execute("SELECT ZMMC, FT, XW FROM AJ_ZM WHERE AH = ? ORDER BY XH", (data["AH"],))
     data["charges"] = [tuple(charge) for charge in charges]
     return party, data
+
+
+def _add_police_case_column(conn: sqlite3.Connection) -> None:
+    # A court database created before the GAAJBH column existed (a kept demo directory) gets it, empty.
+    columns = {row["name"] for row in conn.execute("PRAGMA table_info(AJ_PJ)")}
+    if "GAAJBH" not in columns:
+        conn.execute("ALTER TABLE AJ_PJ ADD COLUMN GAAJBH TEXT")
 
 
 def _party_id(conn: sqlite3.Connection, party: PartyRow) -> int:

@@ -97,8 +97,42 @@ def test_early_custody_is_not_cacheable() -> None:
     assert sealing_veto(PERSON, prison_records())  # admitted 2019, years after the horizon
 
 
-def test_police_answers_pass_the_veto() -> None:
-    assert sealing_veto(PERSON, RECORDS[Agency.POLICE]())
+def police_without_detentions() -> AgencyRecords:
+    records = RECORDS[Agency.POLICE]()
+    records.administrative_detentions = []
+    return records
+
+
+def test_police_answers_without_detentions_pass() -> None:
+    assert sealing_veto(PERSON, police_without_detentions())  # case filed 2024, years after the horizon
+
+
+async def test_police_answer_with_detention_is_vetoed() -> None:
+    records = RECORDS[Agency.POLICE]()
+
+    assert len(records.administrative_detentions) == 1
+    assert not sealing_veto(PERSON, records)
+    assert await cached_after_two_lookups(records) == (0, 2)
+    assert await cached_after_two_lookups(police_without_detentions()) == (1, 1)
+
+
+def test_recent_detention_is_vetoed() -> None:
+    records = RECORDS[Agency.POLICE]()
+    records.police_cases, records.coercive_measures = [], []
+    late = replace(records.administrative_detentions[0], start_date=dt.date(2026, 3, 1))
+    records.administrative_detentions = [late]
+
+    assert not sealing_veto(PERSON, records)
+
+
+def test_early_or_undated_police_case_is_not_cacheable() -> None:
+    early = police_without_detentions()
+    early.police_cases = [replace(early.police_cases[0], filed_on=juvenile_horizon(PERSON.birth_date))]
+    undated = police_without_detentions()
+    undated.coercive_measures = [replace(undated.coercive_measures[0], start_date=None)]
+
+    assert not sealing_veto(PERSON, early)
+    assert not sealing_veto(PERSON, undated)
 
 
 def test_court_answer_without_offence_dates_is_not_cacheable() -> None:
