@@ -189,6 +189,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "查询目的“{purpose}”须填写案号或案件编号。",
         "Purpose '{purpose}' needs a case number.",
     ),
+    "purpose.case_court": (
+        "案号 {case_number} 不属于本院（{county}）审理的案件，不能以“审判”为目的查询。请填写本院案件的案号。",
+        "Case number {case_number} belongs to another court than yours ({county}); a trial lookup"
+        " must name a case of your own court.",
+    ),
     "purpose.role": (
         "角色 {roles} 不能以“{purpose}”为目的查询。",
         "Role(s) {roles} may not query for purpose '{purpose}'.",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from adapters.casenumber import parse_case_number
 from adapters.errors import Forbidden, PurposeRequired
 from hub.auth import Principal, Role
 
@@ -29,6 +30,10 @@ class Purpose(StrEnum):
     AUDIT = "audit"  # reviewing the hub's own audit log
     OPERATIONS = "operations"  # running the hub: no personal lookups
 
+
+# Court codes of Sichuan courts: "川" and the court's region code without the province's "51".
+SICHUAN_COURT_PREFIX = "川"
+PROVINCE_CODE = "51"
 
 # Which roles may state which purpose. A purpose absent for a role is refused.
 PURPOSE_ROLES: dict[Purpose, frozenset[Role]] = {
@@ -117,6 +122,29 @@ def state_purpose(
     if chosen in CASE_NUMBER_REQUIRED and number is None:
         raise PurposeRequired(part="case_number", operation=operation, purpose=chosen.value)
 
+    if chosen is Purpose.TRIAL and number is not None:
+        _check_trial_case(principal, number, operation)
+
     basis = (legal_basis or "").strip() or DEFAULT_LEGAL_BASIS[chosen]
     judicial = [role for role in roles if role in JUDICIAL_CASE_ROLES]
     return StatedPurpose(chosen, (judicial or roles)[0], number, basis)
+
+
+def _check_trial_case(principal: Principal, number: str, operation: str) -> None:
+    """Require a court case number of the judge's own court for a trial lookup.
+
+    Raises ``InvalidCaseNumber`` for text that is no court case number, and ``Forbidden``
+    when the number's court is in another county: a county court tries only its own cases,
+    and the prefecture's intermediate court also reviews the counties' cases on appeal.
+    Numbers in the pre-2016 form name the court by abbreviation, which is not checked.
+    """
+    case = parse_case_number(number)
+    court = case.court or ""
+    digits = court[1:]
+    if not court.startswith(SICHUAN_COURT_PREFIX) or not digits.isdigit():
+        return
+    county = PROVINCE_CODE + digits.ljust(4, "0")
+    own = principal.unit.county
+    if county == own or (principal.unit.prefecture_level and county.startswith(own[:4])):
+        return
+    raise Forbidden("purpose.case_court", operation=operation, case_number=number, county=own)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.errors import Forbidden, PurposeRequired
+from adapters.errors import Forbidden, InvalidCaseNumber, PurposeRequired
 from hub.auth import Principal, Role, Unit, UnitAgency
 from hub.purpose import CASE_NUMBER_REQUIRED, DEFAULT_LEGAL_BASIS, PURPOSE_ROLES, Purpose, state_purpose
 from tests.security.conftest import principal
@@ -69,3 +69,51 @@ def test_only_judicial_case_purposes_with_a_case_number_open_sealed_records() ->
 def test_a_judge_who_is_also_a_clerk_states_the_purpose_as_judge() -> None:
     both = Principal("u", Unit(UnitAgency.COURT, "513401"), frozenset({Role.COURT_CLERK, Role.JUDGE}))
     assert state_purpose(both, Purpose.CASE_HANDLING, case_number=CASE).role is Role.JUDGE
+
+
+def judge_of(county: str) -> Principal:
+    return principal(Role.JUDGE, county)
+
+
+@pytest.mark.parametrize(
+    ("county", "case_number"),
+    [
+        ("513401", "（2026）川3401刑初88号"),  # the county court's own case
+        ("513400", "（2026）川34刑终7号"),  # the intermediate court's appeal
+        ("513400", "（2026）川3431刑初12号"),  # a county case the intermediate court reviews
+        ("513401", "(2013)凉中法刑一初字第291号"),  # older form: court named by abbreviation
+    ],
+)
+def test_trial_accepts_the_judges_own_court(county: str, case_number: str) -> None:
+    stated = state_purpose(judge_of(county), Purpose.TRIAL, case_number=case_number)
+
+    assert stated.case_number == case_number
+
+
+@pytest.mark.parametrize(
+    ("county", "case_number"),
+    [
+        ("513401", "（2026）川3431刑初12号"),  # another county's court
+        ("513401", "（2026）川34刑终7号"),  # the intermediate court, above the county court
+        ("513400", "（2026）川01刑初3号"),  # a court outside the prefecture
+    ],
+)
+def test_trial_refuses_another_courts_case(county: str, case_number: str) -> None:
+    with pytest.raises(Forbidden) as denied:
+        state_purpose(judge_of(county), Purpose.TRIAL, case_number=case_number)
+
+    assert denied.value.key == "purpose.case_court"
+    assert case_number in denied.value.render("zh")
+    assert "another court" in denied.value.render("en")
+
+
+def test_trial_refuses_text_that_is_no_case_number() -> None:
+    with pytest.raises(InvalidCaseNumber):
+        state_purpose(judge_of("513401"), Purpose.TRIAL, case_number="庭审需要")
+
+
+def test_other_purposes_keep_free_form_numbers() -> None:
+    police_case = "A5134010000002026110001"  # AJBH: opaque to the hub
+    stated = state_purpose(principal(Role.POLICE_OFFICER), Purpose.CASE_HANDLING, case_number=police_case)
+
+    assert stated.case_number == police_case
