@@ -26,7 +26,7 @@ from hub.policy import Operation, authorize
 from hub.purpose import StatedPurpose, state_purpose
 from hub.rate_limit import RateLimiter
 from hub.records import CaseInformation, FetchStatus, LookupResult, SourceStatus
-from hub.sealing import FilteredLookup, filter_lookup
+from hub.sealing import FilteredLookup, filter_lookup, seal_basis
 from hub.security_setup import AuditLog
 from hub.store import Store
 
@@ -90,6 +90,13 @@ class AuditedLookup:
             if correction.case_number is not None and correction.case_number.canonical == case:
                 found.append(correction.source.agency)
         return list(dict.fromkeys(found))
+
+    def seal_basis(self, judgment: Judgment) -> str | None:
+        """Return the legal basis of ``judgment``'s seal, or None when it is not sealed."""
+        for seen in self.filtered.records.records:
+            if seen.judgment is judgment:
+                return seal_basis(seen.decision)
+        return None
 
     @property
     def cacheable(self) -> bool:

@@ -31,6 +31,9 @@ from hub.records import CaseInformation, FetchStatus, LookupResult
 
 # CPL art. 286: "五年有期徒刑以下" — in Chinese statutes 以下 includes the number itself.
 SEALING_TERM_LIMIT_MONTHS = 60
+JUVENILE_SEAL_BASIS = "刑事诉讼法第286条"
+# A missing date leaves open whether the offence came before the 18th birthday.
+UNCERTAIN_AGE_SEAL_BASIS = "刑事诉讼法第286条（犯罪时是否未满18周岁无法确定，按封存处理）"
 # SPP Rules arts. 482–487 as the domain notes restate them ("five years or more"). The 2022
 # sealing measures word it "超过五年" (more than five years): unverified, so kept as one constant.
 UNSEALING_COMBINED_MONTHS = 60
@@ -194,6 +197,13 @@ def filter_records(
         if decision.visible:
             seen.append(SeenRecord(judgment, decision))
     return FilteredRecords(tuple(seen))
+
+
+def seal_basis(decision: SealDecision) -> str | None:
+    """Return the legal basis shown with a sealed criminal record, or None when it is not sealed."""
+    if not decision.sealed:
+        return None
+    return UNCERTAIN_AGE_SEAL_BASIS if decision.reason is SealReason.AGE_UNCERTAIN else JUVENILE_SEAL_BASIS
 
 
 def public_order_seal(purpose: StatedPurpose | None, principal: Principal) -> SealDecision:

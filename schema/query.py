@@ -114,7 +114,7 @@ class PriorRecords:
             id_number=view.id_number.value,
             person=None if view.person is None else Person.from_record(view.person),
             criminal_records=[
-                CriminalRecord.with_reporters(judgment, view.reporters(judgment))
+                CriminalRecord.with_reporters(judgment, view.reporters(judgment), view.seal_basis(judgment))
                 for judgment in view.criminal_records
             ],
             case_information=CaseInformation.from_view(view.case_information),

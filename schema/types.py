@@ -164,10 +164,24 @@ class CriminalRecord(Judgment):
         " carry this judgment's case number: the court and the prison or correction office executing it",
     )
 
+    sealed: bool = strawberry.field(
+        default=False,
+        description="是否封存（未成年人犯罪记录，刑事诉讼法第286条）。封存记录只返回给依法办案的司法机关 /"
+        " whether the record is sealed (juvenile record, CPL art. 286); sealed records reach only"
+        " judicial organs handling a case",
+    )
+    seal_basis: str | None = strawberry.field(
+        default=None, description="封存依据 / legal basis of the seal, when sealed"
+    )
+
     @classmethod
-    def with_reporters(cls, judgment: records.Judgment, reporters: Sequence[Agency]) -> CriminalRecord:
+    def with_reporters(
+        cls, judgment: records.Judgment, reporters: Sequence[Agency], seal_basis: str | None = None
+    ) -> CriminalRecord:
         record = cls.from_record(judgment)
         record.reported_by = list(reporters) or [judgment.source.agency]
+        record.sealed = seal_basis is not None
+        record.seal_basis = seal_basis
         return record
 
 

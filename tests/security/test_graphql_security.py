@@ -28,7 +28,7 @@ from tests.tokens import bearer, expired_bearer, token
 
 LOOKUP = """query($id: String!, $purpose: Purpose!, $case: String, $basis: String) {
   priorRecords(idNumber: $id, purpose: $purpose, caseNumber: $case, legalBasis: $basis) {
-    criminalRecords { caseNumber { canonical } }
+    criminalRecords { caseNumber { canonical } sealed sealBasis }
     caseInformation { custody { prisonName } }
   }
 }"""
@@ -191,6 +191,7 @@ async def test_sealed_record_visible_to_trial_and_audited(hub: Hub) -> None:
 
     records = body["data"]["priorRecords"]["criminalRecords"]
     assert [r["caseNumber"]["canonical"] for r in records] == ["（2021）川3401刑初9号"]
+    assert (records[0]["sealed"], records[0]["sealBasis"]) == (True, "刑事诉讼法第286条")
     assert body["data"]["priorRecords"]["caseInformation"]["custody"] == [{"prisonName": "四川省凉山监狱"}]
     assert len(entries) == 1
     entry = entries[0]
@@ -210,6 +211,14 @@ async def test_lookup_result_is_not_cacheable_when_a_sealed_record_is_in_it(hub:
     assert (sealed.sealed_returned, sealed.cacheable, sealed.publishable) == (True, False, False)
     assert (plain.cacheable, plain.publishable) == (True, True)
 
+
+
+async def test_a_record_of_uncertain_age_shows_why_it_is_sealed(hub: Hub) -> None:
+    body = await hub.gql(LOOKUP, bearer(Role.JUDGE, "513401"), id=ID_NUMBER, purpose="TRIAL", case=CASE)
+
+    [record] = body["data"]["priorRecords"]["criminalRecords"]  # judgment without an offence date
+    assert record["sealed"] is True
+    assert record["sealBasis"].startswith("刑事诉讼法第286条（犯罪时是否未满18周岁无法确定")
 
 # Audit: one entry per lookup and per notice change, in the change's transaction
 

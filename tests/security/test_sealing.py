@@ -18,9 +18,12 @@ from adapters.records import (
     Verdict,
 )
 from hub.auth import Role
+from hub.lookups import AuditedLookup
 from hub.purpose import Purpose, StatedPurpose, state_purpose
 from hub.records import CaseInformation, FetchStatus, LookupResult, SourceStatus
 from hub.sealing import (
+    JUVENILE_SEAL_BASIS,
+    UNCERTAIN_AGE_SEAL_BASIS,
     SealReason,
     eighteenth_birthday,
     filter_lookup,
@@ -251,3 +254,21 @@ def test_court_down_withholds_custody_without_sealed_access(status: FetchStatus)
 
     assert withheld.result.case_information.custody == ()
     assert judicial.result.case_information.custody == (custody,)
+
+
+def test_each_record_carries_its_seal_basis() -> None:
+    juvenile = judgment(1)
+    adult = judgment(2, offence=dt.date(2019, 1, 1), effective=dt.date(2019, 6, 1))
+    undated = judgment(3, offence=None, effective=dt.date(2019, 6, 1))
+    result = LookupResult(
+        id_number=parse_id_number("513401200006150016"),
+        person=None,
+        criminal_records=(juvenile, adult, undated),
+        case_information=CaseInformation(),
+        sources=(court_source(FetchStatus.OK),),
+    )
+    shown = AuditedLookup(filter_lookup(result, trial(), JUDGE), trial(), 1)
+
+    assert shown.seal_basis(juvenile) == JUVENILE_SEAL_BASIS
+    assert shown.seal_basis(adult) is None
+    assert shown.seal_basis(undated) == UNCERTAIN_AGE_SEAL_BASIS
