@@ -64,7 +64,9 @@ for _command in (*NOTICE_COMMANDS, *IDENTITY_COMMANDS):
     hub.add_command(_command)
 
 
-def main() -> None:
-    hub()
 hub.add_command(token)
 hub.add_command(audit)
+
+
+def main() -> None:
+    hub()

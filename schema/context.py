@@ -71,6 +71,7 @@ class PriorRecordsView(Protocol):
     def reporters(self, judgment: Judgment) -> Sequence[Agency]:
         """Agencies whose visible records carry the judgment's case number."""
         ...
+
     def seal_basis(self, judgment: Judgment) -> str | None:
         """Legal basis of the judgment's seal; None when it is not sealed."""
         ...

@@ -141,14 +141,13 @@ async def _claim(
         await conn.execute(
             update(outbox).where(outbox.c.id.in_(ids)).values(lease_owner=owner, lease_until=lease_until)
         )
-        rows = (
-            await conn.execute(
-                select(outbox, notices.c.attempts, notices.c.id.label("nid"), notices.c.status.label("was"))
-                .join(notices, notices.c.id == outbox.c.notice_id)
-                .where(outbox.c.id.in_(ids))
-                .order_by(outbox.c.id)
-            )
-        ).mappings().all()
+        claimed = (
+            select(outbox, notices.c.attempts, notices.c.id.label("nid"), notices.c.status.label("was"))
+            .join(notices, notices.c.id == outbox.c.notice_id)
+            .where(outbox.c.id.in_(ids))
+            .order_by(outbox.c.id)
+        )
+        rows = (await conn.execute(claimed)).mappings().all()
         claims = [_to_claim(row) for row in rows]
         await conn.execute(
             update(notices)

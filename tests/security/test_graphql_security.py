@@ -212,13 +212,13 @@ async def test_lookup_result_is_not_cacheable_when_a_sealed_record_is_in_it(hub:
     assert (plain.cacheable, plain.publishable) == (True, True)
 
 
-
 async def test_a_record_of_uncertain_age_shows_why_it_is_sealed(hub: Hub) -> None:
     body = await hub.gql(LOOKUP, bearer(Role.JUDGE, "513401"), id=ID_NUMBER, purpose="TRIAL", case=CASE)
 
     [record] = body["data"]["priorRecords"]["criminalRecords"]  # judgment without an offence date
     assert record["sealed"] is True
     assert record["sealBasis"].startswith("刑事诉讼法第286条（犯罪时是否未满18周岁无法确定")
+
 
 # Audit: one entry per lookup and per notice change, in the change's transaction
 
