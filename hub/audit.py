@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.records import SourceRef
 from hub.auth import Principal
 from hub.purpose import StatedPurpose
-from hub.sealing import FilteredLookup
+from hub.sealing import FilteredLookup, TiedRecords
 from hub.store.audit_tables import (
     CHAIN_HEAD_ID,
     audit_chain_head,
@@ -206,9 +206,10 @@ def lookup_entry(
 def returned_from_lookup(filtered: FilteredLookup) -> tuple[ReturnedRecord, ...]:
     """List every record a filtered lookup returns, each with its sealed flag.
 
-    Criminal records carry their own seal decision. Administrative detentions are sealed
-    public-order violation records (``hub.sealing.public_order_seal``). Other case
-    information is not sealed.
+    Criminal records carry their own seal decision. Police cases, coercive measures, custody
+    and correction records belonging to a sealed judgment (``hub.sealing.TiedRecords``) are
+    part of that sealed record. Administrative detentions are sealed public-order violation
+    records (``hub.sealing.public_order_seal``). Other case information is not sealed.
     """
     records = [
         ReturnedRecord(
@@ -216,6 +217,7 @@ def returned_from_lookup(filtered: FilteredLookup) -> tuple[ReturnedRecord, ...]
         )
         for seen in filtered.records.records
     ]
+    tied = TiedRecords(seen.judgment for seen in filtered.records.records if seen.decision.sealed)
     info = filtered.result.case_information
     groups: tuple[tuple[Sequence[_Sourced], bool], ...] = (
         (info.judgments, False),
@@ -226,9 +228,9 @@ def returned_from_lookup(filtered: FilteredLookup) -> tuple[ReturnedRecord, ...]
         (info.corrections, False),
     )
     for group, sealed in groups:
-        records.extend(
-            ReturnedRecord(item.source.agency.value, item.source.local_reference, sealed) for item in group
-        )
+        for item in group:
+            agency, reference = item.source.agency.value, item.source.local_reference
+            records.append(ReturnedRecord(agency, reference, sealed or tied.carries(item)))
     return tuple(records)
 
 

@@ -285,17 +285,35 @@ def _unlinked_information(info: CaseInformation, hidden: Sequence[Judgment]) -> 
     # police case and its coercive measures in view.
     if not hidden:
         return info
-    cases = {judgment.case_number.canonical for judgment in hidden}
-    police = {_police_key(judgment.police_case_number) for judgment in hidden} - {""}
+    tied = TiedRecords(hidden)
     return replace(
         info,
-        police_cases=tuple(c for c in info.police_cases if _police_key(c.police_case_number) not in police),
-        coercive_measures=tuple(
-            m for m in info.coercive_measures if _police_key(m.police_case_number) not in police
-        ),
-        custody=tuple(c for c in info.custody if not _carries(c.case_number, cases)),
-        corrections=tuple(c for c in info.corrections if not _carries(c.case_number, cases)),
+        police_cases=tuple(c for c in info.police_cases if not tied.carries(c)),
+        coercive_measures=tuple(m for m in info.coercive_measures if not tied.carries(m)),
+        custody=tuple(c for c in info.custody if not tied.carries(c)),
+        corrections=tuple(c for c in info.corrections if not tied.carries(c)),
     )
+
+
+class TiedRecords:
+    """Recognise case information that belongs to given judgments.
+
+    A custody or correction record belongs to a judgment when it carries the judgment's case
+    number. A police case or coercive measure belongs to it when it carries the police case
+    number (AJBH) that the court recorded with the judgment.
+    """
+
+    def __init__(self, judgments: Iterable[Judgment]) -> None:
+        judgments = list(judgments)
+        self.cases = {judgment.case_number.canonical for judgment in judgments}
+        self.police = {_police_key(judgment.police_case_number) for judgment in judgments} - {""}
+
+    def carries(self, record: object) -> bool:
+        case_number = getattr(record, "case_number", None)
+        if isinstance(case_number, CaseNumber) and case_number.canonical in self.cases:
+            return True
+        police_case_number = getattr(record, "police_case_number", None)
+        return isinstance(police_case_number, str) and _police_key(police_case_number) in self.police
 
 
 def _police_key(number: str | None) -> str:
@@ -309,10 +327,6 @@ def _unchecked_information(info: CaseInformation) -> CaseInformation:
     # custody or correction belongs to a sealed juvenile conviction, so it shows none to a
     # caller who may not see sealed records. The court's source entry reports the failure.
     return replace(info, police_cases=(), coercive_measures=(), custody=(), corrections=())
-
-
-def _carries(case_number: CaseNumber | None, cases: set[str]) -> bool:
-    return case_number is not None and case_number.canonical in cases
 
 
 class _Sourced(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -13,10 +14,13 @@ from adapters.records import (
     CustodyRecord,
     Judgment,
     PenaltyType,
+    PoliceCase,
+    PoliceCaseStatus,
     Sentence,
     SourceRef,
     Verdict,
 )
+from hub.audit import returned_from_lookup
 from hub.auth import Role
 from hub.lookups import AuditedLookup
 from hub.purpose import Purpose, StatedPurpose, state_purpose
@@ -272,3 +276,32 @@ def test_each_record_carries_its_seal_basis() -> None:
     assert shown.seal_basis(juvenile) == JUVENILE_SEAL_BASIS
     assert shown.seal_basis(adult) is None
     assert shown.seal_basis(undated) == UNCERTAIN_AGE_SEAL_BASIS
+
+
+def test_records_belonging_to_a_shown_sealed_judgment_are_audited_as_sealed() -> None:
+    sealed_record = replace(judgment(1), police_case_number="A5134010000002016110001")
+    custody = CustodyRecord(
+        SourceRef(Agency.PRISON, "JY-1"), "四川省凉山监狱", sealed_record.case_number, None, None, None
+    )
+    unrelated = CustodyRecord(SourceRef(Agency.PRISON, "JY-2"), "四川省凉山监狱", None, None, None, None)
+    police = PoliceCase(
+        SourceRef(Agency.POLICE, "AJ-1"),
+        "a5134010000002016110001 ",  # the police's own spelling of the same AJBH
+        "盗窃案",
+        PoliceCaseStatus.TRANSFERRED_FOR_PROSECUTION,
+        dt.date(2016, 11, 2),
+        "西昌市公安局",
+    )
+    result = LookupResult(
+        id_number=parse_id_number("513401200006150016"),
+        person=None,
+        criminal_records=(sealed_record,),
+        case_information=CaseInformation(police_cases=(police,), custody=(custody, unrelated)),
+        sources=(court_source(FetchStatus.OK),),
+    )
+
+    returned = {
+        r.local_reference: r.sealed for r in returned_from_lookup(filter_lookup(result, trial(), JUDGE))
+    }
+
+    assert returned == {"PJ-1": True, "AJ-1": True, "JY-1": True, "JY-2": False}
