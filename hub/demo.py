@@ -10,6 +10,7 @@ start, here looping every few seconds. Everything is configured through ``HUB_*`
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -101,7 +102,19 @@ def start_notice_flow(log: IO[bytes]) -> list[subprocess.Popen[bytes]]:
     ]
 
 
+def exit_on_signal(signum: int, _frame: object) -> None:
+    """Turn SIGTERM or SIGHUP into SystemExit, so ``main`` stops its child processes on the way out.
+
+    Python's default action for these signals ends the process at once, leaving the
+    stand-ins and pollers running. uvicorn takes over SIGTERM while it serves, and after its
+    shutdown raises the signal again, which lands here.
+    """
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, exit_on_signal)
+    signal.signal(signal.SIGHUP, exit_on_signal)
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     for name, value in demo_environment().items():
         os.environ.setdefault(name, value)
