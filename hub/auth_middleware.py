@@ -106,6 +106,10 @@ class HubGraphQL(GraphQL[RequestContext, None]):
                 response = bad_request_response(exc, request)
         await response(scope, receive, send)
 
+    def encode_json(self, data: object) -> bytes:
+        # UTF-8 rather than \u escapes: an officer reading a curl answer sees the names.
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
     def decode_json(self, data: str | bytes) -> object:
         # strawberry 0.341 returns 500 for a body that is not UTF-8 or not a JSON object, although
         # both are client errors, so they get 400 here. Batched requests are not enabled.

@@ -170,7 +170,8 @@ def metrics_endpoint(
             if not hmac.compare_digest(sent, expected):
                 logger.info("metrics scrape rejected: reason=%s", "missing" if not sent else "invalid")
                 return Response(
-                    "401 Unauthorized: send the metrics token as a bearer token\n",
+                    "401 未授权：请以 Bearer 令牌发送指标令牌（HUB_METRICS_TOKEN）。"
+                    " / Unauthorized: send the metrics token (HUB_METRICS_TOKEN) as a bearer token.\n",
                     status_code=401,
                     headers={"WWW-Authenticate": 'Bearer realm="hub-metrics"'},
                     media_type="text/plain",

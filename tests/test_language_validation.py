@@ -316,3 +316,14 @@ async def test_get_without_an_operation_still_serves_graphiql(hub: Hub) -> None:
 
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+
+
+async def test_chinese_text_arrives_as_utf8_not_escapes(hub: Hub) -> None:
+    response = await hub.client.post(
+        "/graphql",
+        content=CASES["unknown field"].body,
+        headers={**bearer(Role.JUDGE), "content-type": "application/json"},
+    )
+
+    assert CJK.search(response.text)
+    assert "\\u" not in response.text

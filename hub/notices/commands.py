@@ -258,7 +258,11 @@ def _run(work: Callable[[], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except asyncio.CancelledError:
-        click.echo("收到终止信号 (SIGTERM)，已停止并释放锁。 / Stopped on SIGTERM; locks released.", err=True)
+        click.echo(
+            "收到终止信号 (SIGTERM)，已停止，持有的锁均已释放。"
+            " / Stopped on SIGTERM; any lock held was released.",
+            err=True,
+        )
         raise click.exceptions.Exit(128 + signal.SIGTERM) from None
     except HubError as exc:
         raise click.ClickException(f"{exc.render('zh')} / {exc.render('en')}") from exc
