@@ -182,21 +182,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " and optionally variables and operationName.",
     ),
     "purpose.missing": (
-        "“{operation}”须说明查询目的（如 case_handling、trial）。",
-        "'{operation}' needs a stated purpose of use (such as case_handling or trial).",
+        "“{operation}”须说明查询目的（如 CASE_HANDLING 办案、TRIAL 审判）。",
+        "'{operation}' needs a stated purpose of use (such as CASE_HANDLING or TRIAL).",
     ),
     "purpose.case_number": (
-        "查询目的“{purpose}”须填写案号或案件编号。",
-        "Purpose '{purpose}' needs a case number.",
+        "查询目的“{purpose_zh}”须填写案号或案件编号（caseNumber）。",
+        "Purpose {purpose_api} needs a case number (caseNumber).",
     ),
     "purpose.case_court": (
-        "案号 {case_number} 不属于本院（{county}）审理的案件，不能以“审判”为目的查询。请填写本院案件的案号。",
-        "Case number {case_number} belongs to another court than yours ({county}); a trial lookup"
+        "案号 {case_number} 不是本院（{court_zh}）的案件，不能以“审判（TRIAL）”为目的查询。"
+        "请填写本院案件的案号。",
+        "Case number {case_number} belongs to another court than yours ({court_en}); a trial lookup"
         " must name a case of your own court.",
     ),
     "purpose.role": (
-        "角色 {roles} 不能以“{purpose}”为目的查询。",
-        "Role(s) {roles} may not query for purpose '{purpose}'.",
+        "角色 {roles} 不能以“{purpose_zh}”为目的查询。",
+        "Role(s) {roles} may not query for purpose {purpose_api}.",
     ),
     "rate.limited": (
         "“{operation}”查询过于频繁：每{window_zh}最多 {limit} 次，请约 {retry_after_s} 秒后再试。",
@@ -269,6 +270,25 @@ AGENCY_NAMES_ZH: dict[str, str] = {
     "justice_bureau": "司法局社区矫正",
     "hub": "政法数据交换枢纽",
 }
+
+
+PURPOSE_NAMES_ZH: dict[str, str] = {
+    "case_handling": "办案",
+    "prosecution_review": "审查起诉",
+    "trial": "审判",
+    "execution_of_sentence": "刑罚执行",
+    "pre_sentence_investigation": "调查评估",
+    "correction_supervision": "社区矫正监管",
+    "audit": "审计",
+    "operations": "运维",
+}
+
+
+def purpose_names(purpose: str) -> dict[str, str]:
+    """Name a purpose for messages: ``purpose_zh`` (审判（TRIAL）) and ``purpose_api`` (TRIAL)."""
+    api = purpose.upper()
+    zh = PURPOSE_NAMES_ZH.get(purpose)
+    return {"purpose_zh": f"{zh}（{api}）" if zh else api, "purpose_api": api}
 
 
 class HubError(Exception):
@@ -380,7 +400,7 @@ class PurposeRequired(InvalidInput):
     def __init__(self, *, part: str, operation: str = "", purpose: str = "") -> None:
         self.part = part
         self.purpose = purpose
-        super().__init__(f"purpose.{part}", operation=operation, purpose=purpose)
+        super().__init__(f"purpose.{part}", operation=operation, purpose=purpose, **purpose_names(purpose))
 
 
 class Unauthenticated(HubError):
@@ -412,6 +432,8 @@ class Forbidden(HubError):
         self.operation = operation
         agency = str(params.get("agency", ""))
         params.setdefault("agency_zh", AGENCY_NAMES_ZH.get(agency, agency))
+        if "purpose" in params:
+            params = {**purpose_names(str(params["purpose"])), **params}
         super().__init__(key, operation=operation, **params)
 
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from adapters.casenumber import parse_case_number
 from adapters.errors import Forbidden, PurposeRequired
+from adapters.regions import PREFECTURE_CODE, current_county
 from hub.auth import Principal, Role
 
 
@@ -147,4 +148,17 @@ def _check_trial_case(principal: Principal, number: str, operation: str) -> None
     own = principal.unit.county
     if county == own or (principal.unit.prefecture_level and county.startswith(own[:4])):
         return
-    raise Forbidden("purpose.case_court", operation=operation, case_number=number, county=own)
+    court_zh, court_en = _court_names(principal.unit.county)
+    raise Forbidden(
+        "purpose.case_court", operation=operation, case_number=number, court_zh=court_zh, court_en=court_en
+    )
+
+
+def _court_names(county_code: str) -> tuple[str, str]:
+    """Name the court of a county (or of the prefecture) in Chinese and English."""
+    if county_code == PREFECTURE_CODE:
+        return "凉山彝族自治州中级人民法院", "Liangshan Intermediate People's Court"
+    county = current_county(county_code)
+    if county is None:
+        return county_code, county_code
+    return f"{county.name_zh}人民法院", f"{county.name_en} People's Court"

@@ -104,7 +104,20 @@ def test_trial_refuses_another_courts_case(county: str, case_number: str) -> Non
 
     assert denied.value.key == "purpose.case_court"
     assert case_number in denied.value.render("zh")
+    assert "人民法院" in denied.value.render("zh")  # names the caller's court, not a code
     assert "another court" in denied.value.render("en")
+
+
+def test_purpose_messages_name_the_graphql_value_and_its_chinese_name() -> None:
+    with pytest.raises(PurposeRequired) as missing:
+        state_purpose(principal(Role.JUDGE), Purpose.TRIAL)
+    with pytest.raises(Forbidden) as refused:
+        state_purpose(principal(Role.PRISON_OFFICER), Purpose.TRIAL, case_number=CASE)
+
+    assert "审判（TRIAL）" in missing.value.render("zh")
+    assert "TRIAL" in missing.value.render("en")
+    assert "审判（TRIAL）" in refused.value.render("zh")
+    assert "purpose TRIAL" in refused.value.render("en")
 
 
 def test_trial_refuses_text_that_is_no_case_number() -> None:
