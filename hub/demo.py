@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO
@@ -27,6 +28,7 @@ CYCLE_S = float(os.environ.get("HUB_DEMO_CYCLE_S", "2"))
 # The bureau stand-in records an officer's receipt this many seconds after a notice arrives.
 AUTO_RECEIPT_S = 3.0
 STARTUP_TIMEOUT_S = 120.0
+WATCH_INTERVAL_S = 2.0
 
 
 def wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
@@ -102,6 +104,27 @@ def start_notice_flow(log: IO[bytes]) -> list[subprocess.Popen[bytes]]:
     ]
 
 
+def watch_children(children: list[subprocess.Popen[bytes]], stop: threading.Event) -> None:
+    """Print one line when a stand-in or a poll loop exits while the demo runs.
+
+    The hub keeps serving without it (an agency then answers UNAVAILABLE), so the line is
+    the only sign in the demo's terminal.
+    """
+    reported: set[int] = set()
+    while not stop.wait(WATCH_INTERVAL_S):
+        for child in children:
+            code = child.poll()
+            if code is not None and child.pid not in reported:
+                reported.add(child.pid)
+                words = [str(part) for part in child.args[2:4]]  # type: ignore[index]
+                command = " ".join(word for word in words if not word.startswith("-"))
+                print(
+                    f"演示子进程已退出（{command}，退出码 {code}），请重新运行 make demo。"
+                    f" / A demo process exited ({command}, status {code}); run make demo again.",
+                    flush=True,
+                )
+
+
 def exit_on_signal(signum: int, _frame: object) -> None:
     """Turn SIGTERM or SIGHUP into SystemExit, so ``main`` stops its child processes on the way out.
 
@@ -120,6 +143,7 @@ def main() -> None:
         os.environ.setdefault(name, value)
 
     children: list[subprocess.Popen[bytes]] = []
+    stopping = threading.Event()
     with open(DEMO_DIR / "notices.log", "ab") as notice_log:
         try:
             children += start_stand_ins()
@@ -135,8 +159,11 @@ def main() -> None:
             print(f"政法数据交换枢纽演示：{address} （Ctrl+C 停止）", flush=True)
             print(f"通知书流转日志：{DEMO_DIR / 'notices.log'}", flush=True)
             print("签发演示令牌：.venv/bin/hub token --role judge --unit court:513400", flush=True)
+            watcher = threading.Thread(target=watch_children, args=(children, stopping), daemon=True)
+            watcher.start()
             uvicorn.run("hub.app:create_app", factory=True, host=settings.host, port=settings.port)
         finally:
+            stopping.set()
             for child in children:
                 child.terminate()
             for child in children:
