@@ -56,6 +56,12 @@ class AuditGroupWriter:
         try:
             while self._waiting:
                 await self._commit(self._next_group())
+        except BaseException:
+            # Cancelled (the app is shutting down): nobody will drain the rest, so no caller
+            # may be left waiting on a future that never completes.
+            while self._waiting:
+                self._waiting.popleft()[1].cancel()
+            raise
         finally:
             self._drainer = None
 

@@ -107,3 +107,24 @@ async def test_empty_append_touches_nothing(engine: AsyncEngine, signer: Checkpo
 def test_group_size_must_be_positive(engine: AsyncEngine, signer: CheckpointSigner) -> None:
     with pytest.raises(ValueError, match="max_group"):
         AuditGroupWriter(engine, AuditLog(signer, EVERY), max_group=0)
+
+
+async def test_a_cancelled_writer_leaves_no_caller_waiting(
+    engine: AsyncEngine, signer: CheckpointSigner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = AuditGroupWriter(engine, AuditLog(signer, EVERY), max_group=1)
+    started = asyncio.Event()
+
+    async def slow(self: Any, conn: Any, entries: Any) -> Any:
+        started.set()
+        await asyncio.sleep(60)
+
+    monkeypatch.setattr(AuditLog, "record_many", slow)
+    callers = [asyncio.create_task(writer.append([entry(index)])) for index in range(1, 4)]
+    await started.wait()
+    assert writer._drainer is not None
+    writer._drainer.cancel()
+
+    outcomes = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), timeout=5)
+
+    assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes)
