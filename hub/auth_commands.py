@@ -8,6 +8,30 @@ import click
 
 from hub.auth import DEFAULT_KEY_FILE, Role, load_or_create_key, mint_token, parse_unit
 
+ROLE_CHOICES = ", ".join(role.value for role in Role)
+MAX_TTL_MINUTES = 24 * 60
+
+
+def _known_roles(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Check each ``--role`` against the role table, with a message in both languages."""
+    known = {role.value for role in Role}
+    for value in values:
+        if value not in known:
+            raise click.BadParameter(
+                f"未知角色“{value}”，可选：{ROLE_CHOICES}。"
+                f" / Unknown role '{value}'; choose from {ROLE_CHOICES}."
+            )
+    return values
+
+
+def _lifetime(minutes: float) -> float:
+    if not 1 <= minutes <= MAX_TTL_MINUTES:
+        raise click.BadParameter(
+            f"有效期须在 1 到 {MAX_TTL_MINUTES} 分钟之间，收到 {minutes:g}。"
+            f" / The lifetime must be 1 to {MAX_TTL_MINUTES} minutes, got {minutes:g}."
+        )
+    return minutes
+
 
 @click.command(
     "token",
@@ -21,8 +45,8 @@ from hub.auth import DEFAULT_KEY_FILE, Role, load_or_create_key, mint_token, par
     "roles",
     required=True,
     multiple=True,
-    type=click.Choice([role.value for role in Role]),
-    help="角色，可重复。 / Role; repeat for several.",
+    callback=lambda _context, _parameter, values: _known_roles(values),
+    help=f"角色，可重复：{ROLE_CHOICES}。 / Role; repeat for several: {ROLE_CHOICES}.",
 )
 @click.option(
     "--unit",
@@ -35,7 +59,8 @@ from hub.auth import DEFAULT_KEY_FILE, Role, load_or_create_key, mint_token, par
 )
 @click.option(
     "--ttl",
-    type=click.FloatRange(min=1, max=24 * 60),
+    type=float,
+    callback=lambda _context, _parameter, value: _lifetime(value),
     default=60,
     show_default=True,
     help="有效期（分钟）。 / Lifetime in minutes.",

@@ -357,3 +357,22 @@ def test_the_token_command_refuses_a_bad_unit_in_chinese(tmp_path: Path) -> None
     )
     assert result.exit_code == 2
     assert "单位无效" in result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "chinese", "english"),
+    [
+        (["--role", "judg"], "未知角色“judg”", "Unknown role 'judg'"),
+        (["--role", "judge", "--ttl", "0"], "有效期须在 1 到 1440 分钟之间", "must be 1 to 1440 minutes"),
+    ],
+)
+def test_the_token_command_explains_bad_options_in_both_languages(
+    tmp_path: Path, options: list[str], chinese: str, english: str
+) -> None:
+    result = CliRunner().invoke(
+        token_command, [*options, "--unit", "court:513401", "--key-file", str(tmp_path / "k.pem")]
+    )
+
+    assert result.exit_code == 2
+    assert chinese in result.output
+    assert english in result.output
