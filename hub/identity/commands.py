@@ -42,11 +42,19 @@ _SQL: dict[str, tuple[type[SqlAdapter], str]] = {
 
 
 def progress(phase: str, done: int, total: int) -> None:
-    """One status line on stderr, rewritten in place."""
+    """One status line on stderr, rewritten in place on a terminal.
+
+    Into a log file (cron, the demo) only a finished phase is written, one line each,
+    because rewritten lines would run together there.
+    """
     counted = f"{done}/{total}" if total else str(done)
-    end = "\n" if total and done >= total else ""
+    finished = bool(total) and done >= total
+    if not sys.stderr.isatty():
+        if finished:
+            click.echo(f"{phase}: {counted}", err=True)
+        return
     click.echo(f"\r{phase}: {counted}", nl=False, err=True)
-    if end:
+    if finished:
         click.echo("", err=True)
 
 

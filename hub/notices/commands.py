@@ -86,7 +86,7 @@ def poll_command(agency: str, skip_history: bool, loop_s: float | None) -> None:
                     f"读取 {report.changes} 条变更，新建通知书 {report.created} 份（待发送 {report.pending}，"
                     f"需人工处理 {report.needs_attention}，移送公安 {report.routed_to_police}），"
                     f"水位 {report.watermark}。"
-                    f" / {report.changes} changes, {report.created} notices created."
+                    f" / changes read: {report.changes}, notices created: {report.created}."
                 )
 
             try:
@@ -180,7 +180,7 @@ async def _repeat(loop_s: float | None, once: Callable[[], Awaitable[str]]) -> s
         try:
             click.echo(await once())
         except HubError as exc:
-            click.echo(f"本轮失败：{exc.render('zh')} / Round failed: {exc.render('en')}", err=True)
+            click.echo(f"本轮失败：{exc.render('zh')} / Round failed. {exc.render('en')}", err=True)
         await asyncio.sleep(loop_s)
 
 

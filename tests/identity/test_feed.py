@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from adapters.records import Agency, JudgmentChange, PersonIdentity, SourceRef
+from hub.identity.commands import progress
 from hub.identity.feed import feed_judgments, feed_people
 from hub.identity.index import read_cursor
 from hub.identity.service import IdentityService
@@ -87,3 +90,12 @@ async def test_court_parties_keyed_by_case(store: Store) -> None:
         "（2024）川3431刑初12号",
         "（2024）川3431刑初13号",
     ]
+
+
+def test_progress_writes_only_finished_phases_into_a_log(capsys: pytest.CaptureFixture[str]) -> None:
+    progress("police", 500, 0)
+    progress("police", 907, 0)
+    progress("write", 5, 10)
+    progress("write", 10, 10)
+
+    assert capsys.readouterr().err == "write: 10/10\n"
