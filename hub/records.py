@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TypeVar
 
@@ -75,11 +75,15 @@ class CaseInformation:
 
 @dataclass(frozen=True, slots=True)
 class LookupResult:
+    """The merged answer of one lookup. ``identities`` keeps every agency's identity of the
+    person, from which ``person`` was chosen, so a filter can choose again without some."""
+
     id_number: IdNumber
     person: PersonIdentity | None
     criminal_records: tuple[Judgment, ...]
     case_information: CaseInformation
     sources: tuple[SourceStatus, ...]
+    identities: tuple[PersonIdentity, ...] = field(default=(), kw_only=True)
 
 
 class PriorRecordService:
@@ -190,9 +194,11 @@ def merge(
         custody=_by_date([c for r in fetched for c in r.custody], lambda c: c.admitted_on),
         corrections=_by_date([c for r in fetched for c in r.corrections], lambda c: c.start_date),
     )
+    identities = tuple(person for records in fetched for person in records.persons)
     return LookupResult(
         id_number=id_number,
-        person=best_identity(id_number, [person for records in fetched for person in records.persons]),
+        person=best_identity(id_number, identities),
+        identities=identities,
         criminal_records=_by_date(criminal, lambda j: j.effective_date),
         case_information=case_information,
         sources=tuple(statuses),

@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
-from adapters.records import Agency, CaseNumber, Judgment, PenaltyType, Sentence, SourceRef
+from adapters.records import Agency, CaseNumber, Judgment, PenaltyType, PersonIdentity, Sentence, SourceRef
 from hub.auth import Principal
 from hub.purpose import StatedPurpose
-from hub.records import CaseInformation, FetchStatus, LookupResult
+from hub.records import CaseInformation, FetchStatus, LookupResult, best_identity
 
 # CPL art. 286: "五年有期徒刑以下" — in Chinese statutes 以下 includes the number itself.
 SEALING_TERM_LIMIT_MONTHS = 60
@@ -269,9 +269,26 @@ def filter_lookup(
     if not detentions_open:
         kept_info = replace(kept_info, administrative_detentions=())
     visible = replace(result, criminal_records=filtered.judgments, case_information=kept_info)
-    return FilteredLookup(
-        visible, filtered, bool(kept_info.administrative_detentions), _withheld(result, visible)
-    )
+    withheld = _withheld(result, visible)
+    if withheld and result.identities:
+        visible = replace(visible, person=_identity_without(result, visible))
+    return FilteredLookup(visible, filtered, bool(kept_info.administrative_detentions), withheld)
+
+
+def _identity_without(result: LookupResult, visible: LookupResult) -> PersonIdentity | None:
+    """Choose the person's identity again, as if the withheld records did not exist.
+
+    The police keep a person's identity whatever cases they hold, but the court, the prison
+    and the correction office know the person only through their records. Without their
+    visible records their identity (and the other names it adds) would not be there.
+    """
+    shown = {record.source.agency for record in _all_records(visible)}
+    kept = [
+        identity
+        for identity in result.identities
+        if identity.source.agency is Agency.POLICE or identity.source.agency in shown
+    ]
+    return best_identity(result.id_number, kept)
 
 
 def may_see_sealed(purpose: StatedPurpose | None, principal: Principal) -> bool:

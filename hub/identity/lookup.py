@@ -102,6 +102,7 @@ class LinkedLookup:
         return LinkedLookupResult(
             id_number=id_number,
             person=combined.person,
+            identities=combined.identities,
             criminal_records=combined.criminal_records,
             case_information=combined.case_information,
             sources=combined.sources + extra_statuses,

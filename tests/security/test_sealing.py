@@ -14,6 +14,7 @@ from adapters.records import (
     CustodyRecord,
     Judgment,
     PenaltyType,
+    PersonIdentity,
     PoliceCase,
     PoliceCaseStatus,
     Sentence,
@@ -24,7 +25,7 @@ from hub.audit import returned_from_lookup
 from hub.auth import Role
 from hub.lookups import AuditedLookup
 from hub.purpose import Purpose, StatedPurpose, state_purpose
-from hub.records import CaseInformation, FetchStatus, LookupResult, SourceStatus
+from hub.records import CaseInformation, FetchStatus, LookupResult, SourceStatus, best_identity
 from hub.sealing import (
     JUVENILE_SEAL_BASIS,
     UNCERTAIN_AGE_SEAL_BASIS,
@@ -305,3 +306,39 @@ def test_records_belonging_to_a_shown_sealed_judgment_are_audited_as_sealed() ->
     }
 
     assert returned == {"PJ-1": True, "AJ-1": True, "JY-1": True, "JY-2": False}
+
+
+def identity(agency: Agency, name: str) -> PersonIdentity:
+    return PersonIdentity(SourceRef(agency, f"{agency.value}-1"), name, "513401200006150016", None)
+
+
+def sealed_court_only(*identities: PersonIdentity) -> LookupResult:
+    return LookupResult(
+        id_number=parse_id_number("513401200006150016"),
+        person=best_identity(parse_id_number("513401200006150016"), identities),
+        criminal_records=(judgment(1),),  # the court's only record: sealed
+        case_information=CaseInformation(),
+        sources=(court_source(FetchStatus.OK),),
+        identities=identities,
+    )
+
+
+def test_an_identity_known_only_through_withheld_records_goes_with_them() -> None:
+    court = identity(Agency.COURT, "阿苏某某")
+    stated = state_purpose(PRISON, Purpose.EXECUTION_OF_SENTENCE, case_number="（2026）川3401刑初88号")
+
+    assert filter_lookup(sealed_court_only(court), stated, PRISON).result.person is None
+    assert filter_lookup(sealed_court_only(court), trial(), JUDGE).result.person == court
+
+
+def test_names_known_only_through_withheld_records_go_with_them() -> None:
+    police = identity(Agency.POLICE, "阿苏拉哈")
+    court = identity(Agency.COURT, "阿苏·拉哈木")
+    stated = state_purpose(PRISON, Purpose.EXECUTION_OF_SENTENCE, case_number="（2026）川3401刑初88号")
+
+    hidden = filter_lookup(sealed_court_only(police, court), stated, PRISON).result.person
+    shown = filter_lookup(sealed_court_only(police, court), trial(), JUDGE).result.person
+
+    assert hidden == police  # as if the court had never judged the person
+    assert shown is not None
+    assert shown.other_names == ("阿苏·拉哈木",)
