@@ -181,6 +181,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The request is malformed; POST a JSON object with the query in its query field,"
         " and optionally variables and operationName.",
     ),
+    "ready.not_configured": (
+        "{agency_zh}系统未配置连接地址。",
+        "No address is configured for the {agency} system.",
+    ),
+    "ready.start_failed": (
+        "{agency_zh}适配器启动失败（{code}），正在重试。",
+        "The {agency} adapter failed to start ({code}); retrying.",
+    ),
+    "ready.starting": ("{agency_zh}适配器正在启动。", "The {agency} adapter is starting."),
+    "ready.wsdl_not_loaded": (
+        "{agency_zh}系统的 WSDL 尚未加载。",
+        "The {agency} system's WSDL is not loaded yet.",
+    ),
     "purpose.missing": (
         "“{operation}”须说明查询目的（如 CASE_HANDLING 办案、TRIAL 审判）。",
         "'{operation}' needs a stated purpose of use (such as CASE_HANDLING or TRIAL).",

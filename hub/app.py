@@ -31,6 +31,7 @@ from hub.calendar import HolidayCalendar
 from hub.context import AuditDesk, Services
 from hub.identity.lookup import LinkedLookup, LocalKeyFetcher
 from hub.identity.service import IdentityService
+from hub.language import preferred_language
 from hub.limits import BodySizeLimitMiddleware
 from hub.logging import RequestLogMiddleware
 from hub.lookups import LookupService
@@ -124,9 +125,10 @@ def create_app(
     async def readyz(request: Request) -> Response:
         agencies = supervisor.readiness()
         ready = all(item.ready for item in agencies)
+        language = preferred_language(request.headers.get("accept-language"))
         body = {
             "status": "ready" if ready else "not_ready",
-            "agencies": {item.agency.value: item.as_json() for item in agencies},
+            "agencies": {item.agency.value: item.as_json(language) for item in agencies},
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 

@@ -37,10 +37,23 @@ class AgencyReadiness:
     agency: Agency
     ready: bool
     reason: str | None = None  # stable English code
-    message: str | None = None  # zh-CN, for the operator reading the probe
+    detail: str = ""  # the failure's own code, for START_FAILED
 
-    def as_json(self) -> dict[str, object]:
-        return {"ready": self.ready, "reason": self.reason, "message": self.message}
+    def message(self, language: str = "zh") -> str | None:
+        """Say why the agency is not ready, for the operator reading the probe."""
+        if self.reason is None:
+            return None
+        agency = self.agency.value
+        error = HubError(
+            f"ready.{self.reason.lower()}",
+            agency=agency,
+            agency_zh=AGENCY_NAMES_ZH.get(agency, agency),
+            code=self.detail,
+        )
+        return error.render(language)
+
+    def as_json(self, language: str = "zh") -> dict[str, object]:
+        return {"ready": self.ready, "reason": self.reason, "message": self.message(language)}
 
 
 class AdapterSupervisor:
@@ -96,17 +109,13 @@ class AdapterSupervisor:
             return
 
     def _readiness(self, agency: Agency) -> AgencyReadiness:
-        name = AGENCY_NAMES_ZH.get(agency.value, agency.value)
         adapter = self.adapters.get(agency)
         if adapter is None:
-            return AgencyReadiness(agency, False, "NOT_CONFIGURED", f"{name}系统未配置连接地址。")
+            return AgencyReadiness(agency, False, "NOT_CONFIGURED")
         if agency in self._failures:
-            code = self._failures[agency]
-            return AgencyReadiness(
-                agency, False, "START_FAILED", f"{name}适配器启动失败（{code}），正在重试。"
-            )
+            return AgencyReadiness(agency, False, "START_FAILED", self._failures[agency])
         if agency not in self._started:
-            return AgencyReadiness(agency, False, "STARTING", f"{name}适配器正在启动。")
+            return AgencyReadiness(agency, False, "STARTING")
         if isinstance(adapter, WsdlBacked) and not adapter.wsdl_loaded:
-            return AgencyReadiness(agency, False, "WSDL_NOT_LOADED", f"{name}系统的 WSDL 尚未加载。")
+            return AgencyReadiness(agency, False, "WSDL_NOT_LOADED")
         return AgencyReadiness(agency, True)

@@ -13,6 +13,7 @@ import uvicorn
 
 from adapters.records import Agency
 from hub.app import create_app
+from hub.readiness import AgencyReadiness
 from hub.settings import Settings
 from tests.standins import ID_NUMBER, StandInAdapter, standins
 from tests.tokens import bearer, production_auth
@@ -143,6 +144,20 @@ def test_readyz_is_503_for_unconfigured_agency(serve: ServeApp) -> None:
 
     assert response.status_code == 503
     assert response.json()["agencies"]["justice_bureau"]["reason"] == "NOT_CONFIGURED"
+    assert response.json()["agencies"]["justice_bureau"]["message"] == "司法局社区矫正系统未配置连接地址。"
+    assert response.json()["agencies"]["police"]["message"] is None
+
+
+def test_readyz_explains_in_english_on_request(serve: ServeApp) -> None:
+    adapters = [adapter for adapter in standins() if adapter.agency is not Agency.JUSTICE_BUREAU]
+    url = serve(adapters)
+    wait_until_ready(url, timeout_s=0.3)
+
+    response = httpx.get(f"{url}/readyz", headers={"Accept-Language": "en"})
+
+    justice_bureau = response.json()["agencies"]["justice_bureau"]
+    assert justice_bureau["reason"] == "NOT_CONFIGURED"
+    assert justice_bureau["message"] == "No address is configured for the justice_bureau system."
 
 
 def test_graphiql_served_in_development(serve: ServeApp) -> None:
@@ -224,3 +239,10 @@ def test_request_log_line_has_method_path_status(serve: ServeApp, caplog: pytest
 
     assert len(lines) == 1
     assert lines[0].startswith("GET /healthz 200 ")
+
+
+def test_a_start_failure_names_its_code_in_both_languages() -> None:
+    failed = AgencyReadiness(Agency.COURT, False, "START_FAILED", "UPSTREAM_UNAVAILABLE")
+
+    assert failed.message() == "法院适配器启动失败（UPSTREAM_UNAVAILABLE），正在重试。"
+    assert failed.message("en") == "The court adapter failed to start (UPSTREAM_UNAVAILABLE); retrying."
