@@ -45,6 +45,7 @@ from strawberry.types import ExecutionContext
 
 from adapters.errors import (
     MAX_QUOTED_CHARS,
+    Forbidden,
     HubError,
     InvalidIdNumber,
     PurposeRequired,
@@ -617,7 +618,18 @@ def _attributes(error: HubError) -> dict[str, str]:
         return {"operation": error.operation, "window": error.window, "retryAfterS": str(error.retry_after_s)}
     if isinstance(error, PurposeRequired):
         return {"part": error.part}
+    if isinstance(error, Forbidden):
+        return {"reason": FORBIDDEN_REASONS.get(error.key, "OTHER")}
     return {}
+
+
+# Which rule refused a FORBIDDEN request, as a stable value a front end can branch on.
+FORBIDDEN_REASONS = {
+    "auth.forbidden": "OPERATION",
+    "auth.forbidden_county": "COUNTY",
+    "purpose.role": "PURPOSE_ROLE",
+    "purpose.case_court": "CASE_COURT",
+}
 
 
 def _partial_errors(context: object) -> list[PartialError]:

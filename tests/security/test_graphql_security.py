@@ -342,3 +342,18 @@ async def test_people_search_is_audited(hub: Hub) -> None:
     assert [item["operation"] for item in items] == ["people"]
     assert items[0]["role"] == "judge"
     assert items[0]["kind"] == "lookup"
+
+
+@pytest.mark.parametrize(
+    ("role", "case", "reason"),
+    [
+        (Role.JUDGE, "（2026）川3431刑初5号", "CASE_COURT"),
+        (Role.PRISON_OFFICER, CASE, "PURPOSE_ROLE"),
+    ],
+)
+async def test_forbidden_lookups_say_which_rule_refused(hub: Hub, role: Role, case: str, reason: str) -> None:
+    body = await hub.gql(LOOKUP, bearer(role, "513401"), id=ID_NUMBER, purpose="TRIAL", case=case)
+
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["extensions"]["reason"] == reason
