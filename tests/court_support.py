@@ -6,11 +6,16 @@ import datetime as dt
 import socket
 import threading
 import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
 
+from adapters.court import CourtAdapter
 from adapters.idnumber import check_character
+from simulators.court import create_and_load, create_app
 from simulators.model import Dataset, SimCharge, SimJudgment, SimPerson
 
 
@@ -142,3 +147,27 @@ class ServerThread:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.socket.close()
+
+
+@contextmanager
+def court_stand_in(folder: Path, data: Dataset) -> Iterator[ServerThread]:
+    """Load ``data`` into a court stand-in database under ``folder`` and serve it."""
+    db_path = str(folder / "court.sqlite")
+    create_and_load(db_path, data)
+    server = ServerThread(create_app(db_path))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@asynccontextmanager
+async def started_adapter(court: ServerThread, timeout_s: float = 2.0) -> AsyncIterator[CourtAdapter]:
+    """Start a court adapter against ``court`` and close it afterwards."""
+    adapter = CourtAdapter(court.url + "/ws/court", timeout_s=timeout_s)
+    await adapter.start()
+    try:
+        yield adapter
+    finally:
+        await adapter.aclose()

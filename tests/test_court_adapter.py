@@ -22,28 +22,30 @@ from adapters.records import (
     SourceRef,
     Verdict,
 )
-from simulators.court import create_and_load, create_app
 from simulators.dataset import build_dataset
 from simulators.model import Dataset
-from tests.court_support import KUN, NO_COUNTY, NOBODY, OLD_HUILI, ServerThread, sample_dataset
+from tests.court_support import (
+    KUN,
+    NO_COUNTY,
+    NOBODY,
+    OLD_HUILI,
+    ServerThread,
+    court_stand_in,
+    sample_dataset,
+    started_adapter,
+)
 
 
 @pytest.fixture
 def court(tmp_path: Path) -> Iterator[ServerThread]:
-    db_path = str(tmp_path / "court.sqlite")
-    create_and_load(db_path, sample_dataset())
-    server = ServerThread(create_app(db_path))
-    server.start()
-    yield server
-    server.stop()
+    with court_stand_in(tmp_path, sample_dataset()) as server:
+        yield server
 
 
 @pytest.fixture
 async def adapter(court: ServerThread) -> AsyncIterator[CourtAdapter]:
-    adapter = CourtAdapter(court.url + "/ws/court", timeout_s=2.0)
-    await adapter.start()
-    yield adapter
-    await adapter.aclose()
+    async with started_adapter(court) as started:
+        yield started
 
 
 async def configure(court: ServerThread, **settings: object) -> None:
@@ -199,12 +201,8 @@ async def test_ping_succeeds_when_court_up(adapter: CourtAdapter) -> None:
 @pytest.fixture
 def built_court(tmp_path: Path) -> Iterator[tuple[ServerThread, Dataset]]:
     dataset = build_dataset(people=400)
-    db_path = str(tmp_path / "court.sqlite")
-    create_and_load(db_path, dataset)
-    server = ServerThread(create_app(db_path))
-    server.start()
-    yield server, dataset
-    server.stop()
+    with court_stand_in(tmp_path, dataset) as server:
+        yield server, dataset
 
 
 async def test_data_set_judgments_found_by_id(

@@ -12,8 +12,7 @@ import pytest
 from adapters.court import CourtAdapter
 from adapters.errors import UpstreamDataError, UpstreamFault, UpstreamTimeout, UpstreamUnavailable
 from adapters.idnumber import parse_id_number
-from simulators.court import create_and_load, create_app
-from tests.court_support import KUN, ServerThread, sample_dataset
+from tests.court_support import KUN, ServerThread, court_stand_in, sample_dataset, started_adapter
 
 HOSTILE_MODES = [
     "dtd",
@@ -27,20 +26,14 @@ HOSTILE_MODES = [
 
 @pytest.fixture
 def court(tmp_path: Path) -> Iterator[ServerThread]:
-    db_path = str(tmp_path / "court.sqlite")
-    create_and_load(db_path, sample_dataset())
-    server = ServerThread(create_app(db_path))
-    server.start()
-    yield server
-    server.stop()
+    with court_stand_in(tmp_path, sample_dataset()) as server:
+        yield server
 
 
 @pytest.fixture
 async def adapter(court: ServerThread) -> AsyncIterator[CourtAdapter]:
-    adapter = CourtAdapter(court.url + "/ws/court", timeout_s=2.0)
-    await adapter.start()
-    yield adapter
-    await adapter.aclose()
+    async with started_adapter(court) as started:
+        yield started
 
 
 async def admin(

@@ -22,7 +22,7 @@ from hub.sealing import filter_lookup, seal_status
 from simulators.cli import load_database, sqlite_url
 from simulators.court import create_and_load, create_app
 from simulators.model import Dataset, SimJudgment
-from tests.court_support import KUN, NO_COUNTY, ServerThread, sample_dataset
+from tests.court_support import KUN, NO_COUNTY, ServerThread, court_stand_in, sample_dataset, started_adapter
 from tests.legacy_db import dataset
 from tests.security.conftest import principal
 
@@ -39,20 +39,14 @@ def linked_sample() -> Dataset:
 
 @pytest.fixture
 def court(tmp_path: Path) -> Iterator[ServerThread]:
-    db_path = str(tmp_path / "court.sqlite")
-    create_and_load(db_path, linked_sample())
-    server = ServerThread(create_app(db_path))
-    server.start()
-    yield server
-    server.stop()
+    with court_stand_in(tmp_path, linked_sample()) as server:
+        yield server
 
 
 @pytest.fixture
 async def adapter(court: ServerThread) -> AsyncIterator[CourtAdapter]:
-    adapter = CourtAdapter(court.url + "/ws/court", timeout_s=2.0)
-    await adapter.start()
-    yield adapter
-    await adapter.aclose()
+    async with started_adapter(court) as started:
+        yield started
 
 
 async def test_id_query_maps_police_case_number(adapter: CourtAdapter) -> None:

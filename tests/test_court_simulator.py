@@ -8,8 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from simulators.court import create_and_load, create_app
-from tests.court_support import KUN, OLD_HUILI, ServerThread, sample_dataset
+from tests.court_support import KUN, OLD_HUILI, ServerThread, court_stand_in, sample_dataset
 
 ENVELOPE = (
     '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
@@ -19,12 +18,8 @@ ENVELOPE = (
 
 @pytest.fixture
 def court(tmp_path: Path) -> Iterator[ServerThread]:
-    db_path = str(tmp_path / "court.sqlite")
-    create_and_load(db_path, sample_dataset())
-    server = ServerThread(create_app(db_path))
-    server.start()
-    yield server
-    server.stop()
+    with court_stand_in(tmp_path, sample_dataset()) as server:
+        yield server
 
 
 @pytest.fixture
