@@ -28,16 +28,16 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.records import SourceRef
 from hub.auth import Principal
 from hub.purpose import StatedPurpose
+from hub.records import Sourced
 from hub.sealing import FilteredLookup, TiedRecords
 from hub.store.audit_tables import (
     CHAIN_HEAD_ID,
@@ -219,7 +219,7 @@ def returned_from_lookup(filtered: FilteredLookup) -> tuple[ReturnedRecord, ...]
     ]
     tied = TiedRecords(seen.judgment for seen in filtered.records.records if seen.decision.sealed)
     info = filtered.result.case_information
-    groups: tuple[tuple[Sequence[_Sourced], bool], ...] = (
+    groups: tuple[tuple[Sequence[Sourced], bool], ...] = (
         (info.judgments, False),
         (info.police_cases, False),
         (info.coercive_measures, False),
@@ -232,11 +232,6 @@ def returned_from_lookup(filtered: FilteredLookup) -> tuple[ReturnedRecord, ...]
             agency, reference = item.source.agency.value, item.source.local_reference
             records.append(ReturnedRecord(agency, reference, sealed or tied.carries(item)))
     return tuple(records)
-
-
-class _Sourced(Protocol):
-    @property
-    def source(self) -> SourceRef: ...
 
 
 def notice_entry(

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from adapters.errors import BatchTooLarge
 from adapters.idnumber import IdNumber, mask_id_number
-from adapters.records import Agency, Judgment, PersonIdentity, SourceRef
+from adapters.records import Agency, Judgment, PersonIdentity
 from hub.audit import AuditEntry, lookup_entry, returned_from_lookup
 from hub.audit_group import AuditGroupWriter
 from hub.auth import Principal
@@ -229,24 +229,9 @@ class LookupService:
         return await self._writer.append(entries)
 
 
-class _Sourced(Protocol):
-    @property
-    def source(self) -> SourceRef: ...
-
-
 def _agencies_with_records(result: LookupResult, withheld: Collection[Agency]) -> set[str]:
     """Return the agencies with a visible record, and the identity's agency unless it withheld one."""
-    info = result.case_information
-    groups: list[Sequence[_Sourced]] = [
-        result.criminal_records,
-        info.judgments,
-        info.police_cases,
-        info.coercive_measures,
-        info.administrative_detentions,
-        info.custody,
-        info.corrections,
-    ]
-    agencies = {str(record.source.agency.value) for group in groups for record in group}
+    agencies = {str(record.source.agency.value) for record in result.all_records()}
     if result.person is not None and result.person.source.agency not in withheld:
         agencies.add(result.person.source.agency.value)
     return agencies

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from adapters.contract import RecordAdapter
 from adapters.errors import AdapterFailure, HubError, UpstreamTimeout, UpstreamUnavailable
@@ -30,6 +30,7 @@ from adapters.records import (
     Judgment,
     PersonIdentity,
     PoliceCase,
+    SourceRef,
 )
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,13 @@ class CaseInformation:
     corrections: tuple[CorrectionRecord, ...] = ()
 
 
+class Sourced(Protocol):
+    """A record that names the agency and local reference it came from."""
+
+    @property
+    def source(self) -> SourceRef: ...
+
+
 @dataclass(frozen=True, slots=True)
 class LookupResult:
     """The merged answer of one lookup. ``identities`` keeps every agency's identity of the
@@ -84,6 +92,19 @@ class LookupResult:
     case_information: CaseInformation
     sources: tuple[SourceStatus, ...]
     identities: tuple[PersonIdentity, ...] = field(default=(), kw_only=True)
+
+    def all_records(self) -> list[Sourced]:
+        """Return the criminal records and every kind of case information, in one list."""
+        info = self.case_information
+        return [
+            *self.criminal_records,
+            *info.judgments,
+            *info.police_cases,
+            *info.coercive_measures,
+            *info.administrative_detentions,
+            *info.custody,
+            *info.corrections,
+        ]
 
 
 class PriorRecordService:

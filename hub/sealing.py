@@ -22,9 +22,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Protocol
 
-from adapters.records import Agency, CaseNumber, Judgment, PenaltyType, PersonIdentity, Sentence, SourceRef
+from adapters.records import Agency, CaseNumber, Judgment, PenaltyType, PersonIdentity, Sentence
 from hub.auth import Principal
 from hub.purpose import StatedPurpose
 from hub.records import CaseInformation, FetchStatus, LookupResult, best_identity
@@ -282,7 +281,7 @@ def _identity_without(result: LookupResult, visible: LookupResult) -> PersonIden
     and the correction office know the person only through their records. Without their
     visible records their identity (and the other names it adds) would not be there.
     """
-    shown = {record.source.agency for record in _all_records(visible)}
+    shown = {record.source.agency for record in visible.all_records()}
     kept = [
         identity
         for identity in result.identities
@@ -346,27 +345,9 @@ def _unchecked_information(info: CaseInformation) -> CaseInformation:
     return replace(info, police_cases=(), coercive_measures=(), custody=(), corrections=())
 
 
-class _Sourced(Protocol):
-    @property
-    def source(self) -> SourceRef: ...
-
-
 def _withheld(result: LookupResult, visible: LookupResult) -> frozenset[Agency]:
-    visible_ids = {id(record) for record in _all_records(visible)}
-    return frozenset(record.source.agency for record in _all_records(result) if id(record) not in visible_ids)
-
-
-def _all_records(result: LookupResult) -> list[_Sourced]:
-    info = result.case_information
-    return [
-        *result.criminal_records,
-        *info.judgments,
-        *info.police_cases,
-        *info.coercive_measures,
-        *info.administrative_detentions,
-        *info.custody,
-        *info.corrections,
-    ]
+    visible_ids = {id(record) for record in visible.all_records()}
+    return frozenset(record.source.agency for record in result.all_records() if id(record) not in visible_ids)
 
 
 def _court_answered(result: LookupResult) -> bool:
