@@ -3,7 +3,7 @@
 Both servers are child processes under the same uvicorn settings, over the same wrapped
 and cached adapters. The people looked up are the first residents whose four answers the
 sealing veto lets the cache keep, so every measured lookup is a cache hit. The bare
-endpoint gathers the four cached answers and returns them as JSON: no authentication,
+endpoint gathers the four cached responses and returns them as JSON: no authentication,
 rate limit, audit entry, GraphQL or merge. Load comes from wrk (Debian package ``wrk``)
 when installed, else from a Python client in this process, which then caps both rates
 and flatters the ratio; the output says which ran.
@@ -105,7 +105,7 @@ def warm(base_url: str, headers: dict[str, str], ids: Sequence[str]) -> None:
 
 
 async def cacheable_people(setup: StandIns, count: int) -> tuple[list[str], int]:
-    """Pick the first ``count`` residents whose four agency answers the sealing veto lets the cache keep.
+    """Pick the first ``count`` residents whose four agency responses the sealing veto lets the cache keep.
 
     A person with a possibly sealed record is looked up at the agency on every request, in
     both servers alike, so such a lookup is no warm-cache lookup. Returns the people and how
@@ -129,7 +129,10 @@ async def cacheable_people(setup: StandIns, count: int) -> tuple[list[str], int]
         for adapter in adapters:
             await adapter.aclose()
     if len(chosen) < count:
-        raise RuntimeError(f"only {len(chosen)} of {checked} residents have fully cacheable answers")
+        raise RuntimeError(
+            f"found {len(chosen)} of {count} residents whose records the cache may keep"
+            f" after checking {checked}; run with a smaller --people"
+        )
     return chosen, checked
 
 

@@ -1,11 +1,11 @@
-"""Group commit for audit entries that travel alone: lookups and person searches.
+"""Group commit for audit entries that record no other change: lookups and person searches.
 
-A lookup answers only after its audit entry has committed. Giving every entry its own
-transaction makes concurrent lookups queue on the chain head, one commit each. Here the
-entries that arrive while a transaction is open wait for the next one, which chains them
-all under one head lock and commits once. Each caller still resumes only after its own
-entries are durable, and a transaction that fails fails every caller in it, so no lookup
-answers without its entry.
+A lookup returns its result only after its audit entry has committed. Giving every entry
+its own transaction makes concurrent lookups queue on the chain head, one commit each.
+Here the entries that arrive while a transaction is open wait for the next one, which
+chains them all under one head lock and commits once. Each caller still resumes only after
+its own entries are durable. A transaction that fails fails every caller in it, so no
+lookup returns a result without its entry.
 
 Notice state changes do not come here: their entry must commit with the change it records,
 in the caller's transaction (``hub.audit.append``).
@@ -57,7 +57,7 @@ class AuditGroupWriter:
             while self._waiting:
                 await self._commit(self._next_group())
         except BaseException:
-            # Cancelled (the app is shutting down): nobody will drain the rest, so no caller
+            # Cancelled (the app is shutting down): no task will drain the rest, so no caller
             # may be left waiting on a future that never completes.
             while self._waiting:
                 self._waiting.popleft()[1].cancel()
@@ -93,6 +93,6 @@ class AuditGroupWriter:
 
         sequences = iter(item.sequence for item in appended)
         for waiting, future in group:
-            taken = [next(sequences) for _ in waiting]
+            caller_sequences = [next(sequences) for _ in waiting]
             if not future.done():
-                future.set_result(taken)
+                future.set_result(caller_sequences)

@@ -107,7 +107,7 @@ class HubGraphQL(GraphQL[RequestContext, None]):
         await response(scope, receive, send)
 
     def encode_json(self, data: object) -> bytes:
-        # UTF-8 rather than \u escapes: an officer reading a curl answer sees the names.
+        # UTF-8 instead of \u escapes, so Chinese names stay readable in a curl response.
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     def decode_json(self, data: str | bytes) -> object:

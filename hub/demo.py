@@ -107,8 +107,8 @@ def start_notice_flow(log: IO[bytes]) -> list[subprocess.Popen[bytes]]:
 def watch_children(children: list[subprocess.Popen[bytes]], stop: threading.Event) -> None:
     """Print one line when a stand-in or a poll loop exits while the demo runs.
 
-    The hub keeps serving without it (an agency then answers UNAVAILABLE), so the line is
-    the only sign in the demo's terminal.
+    The hub keeps serving without it (that agency's source reports UNAVAILABLE), so the
+    line is the only sign in the demo's terminal.
     """
     reported: set[int] = set()
     while not stop.wait(WATCH_INTERVAL_S):

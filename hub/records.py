@@ -83,8 +83,11 @@ class Sourced(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class LookupResult:
-    """The merged answer of one lookup. ``identities`` keeps every agency's identity of the
-    person, from which ``person`` was chosen, so a filter can choose again without some."""
+    """Merged result of one lookup.
+
+    ``identities`` contains every agency's identity of the person, from which ``person`` was
+    chosen, so the sealing filter can choose again from fewer of them.
+    """
 
     id_number: IdNumber
     person: PersonIdentity | None

@@ -278,16 +278,16 @@ def _identity_without(result: LookupResult, visible: LookupResult) -> PersonIden
     """Choose the person's identity again, as if the withheld records did not exist.
 
     The police keep a person's identity whatever cases they hold, but the court, the prison
-    and the correction office know the person only through their records. Without their
-    visible records their identity (and the other names it adds) would not be there.
+    and the correction office record the person only with their records. Without visible
+    records, their identity (and the other names it adds) is left out.
     """
-    shown = {record.source.agency for record in visible.all_records()}
-    kept = [
+    agencies_with_records = {record.source.agency for record in visible.all_records()}
+    remaining = [
         identity
         for identity in result.identities
-        if identity.source.agency is Agency.POLICE or identity.source.agency in shown
+        if identity.source.agency is Agency.POLICE or identity.source.agency in agencies_with_records
     ]
-    return best_identity(result.id_number, kept)
+    return best_identity(result.id_number, remaining)
 
 
 def may_see_sealed(purpose: StatedPurpose | None, principal: Principal) -> bool:

@@ -40,7 +40,8 @@ RootMutation = merge_types("Mutation", (Mutation, PeopleMutation))
 MAX_DEPTH = 10
 MAX_TOKENS = 5000
 MAX_ALIASES = 30
-# Longest chain of fragments spread inside fragments; a front end's queries need a few at most.
+# Maximum chain of fragments spread inside fragments: an estimate well above what front-end
+# queries use.
 MAX_FRAGMENT_NESTING = 50
 # Distinct query texts kept parsed and validated; an LRU, so unique texts cannot grow memory.
 DOCUMENT_CACHE_SIZE = 256

@@ -623,7 +623,7 @@ def _attributes(error: HubError) -> dict[str, str]:
     return {}
 
 
-# Which rule refused a FORBIDDEN request, as a stable value a front end can branch on.
+# Stable values naming the rule that rejected a FORBIDDEN request, for front ends to branch on.
 FORBIDDEN_REASONS = {
     "auth.forbidden": "OPERATION",
     "auth.forbidden_county": "COUNTY",

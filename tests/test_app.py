@@ -241,7 +241,7 @@ def test_request_log_line_has_method_path_status(serve: ServeApp, caplog: pytest
     assert lines[0].startswith("GET /healthz 200 ")
 
 
-def test_a_start_failure_names_its_code_in_both_languages() -> None:
+def test_readiness_start_failure_bilingual() -> None:
     failed = AgencyReadiness(Agency.COURT, False, "START_FAILED", "UPSTREAM_UNAVAILABLE")
 
     assert failed.message() == "法院适配器启动失败（UPSTREAM_UNAVAILABLE），正在重试。"

@@ -11,7 +11,7 @@ from hub.store import create_store, migrate
 from hub.store.audit_tables import CHAIN_HEAD_ID, audit_chain_head
 
 
-async def test_a_reader_does_not_wait_for_an_open_writer(tmp_path: Path) -> None:
+async def test_reader_skips_open_writer_lock(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}"
     await migrate(url)
     store = create_store(url)
@@ -34,7 +34,7 @@ async def test_a_reader_does_not_wait_for_an_open_writer(tmp_path: Path) -> None
         await store.aclose()
 
 
-async def test_a_second_writer_waits_for_the_first(tmp_path: Path) -> None:
+async def test_second_writer_waits_for_first(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}"
     await migrate(url)
     store = create_store(url)

@@ -245,8 +245,8 @@ async def _store(settings: NoticeSettings) -> AsyncIterator[Store]:
 def _run(work: Callable[[], Awaitable[T]]) -> T:
     """Run ``work``; turn hub and database errors into a Chinese-first message and exit status 1.
 
-    SIGTERM (what cron's kill, systemd and ``docker stop`` send) cancels the work, so its
-    locks are released on the way out; the command then exits with status 143.
+    SIGTERM, which cron's kill, systemd and ``docker stop`` send, cancels the work. Its locks
+    are released on the way out, and the command exits with status 143.
     """
 
     async def main() -> T:

@@ -41,7 +41,7 @@ end
 return 0
 """
 
-# Extends the key's life only while it still holds this holder's token.
+# Extends the key's expiry only while its value is still this holder's token.
 _RENEW_SCRIPT = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
     return redis.call('pexpire', KEYS[1], ARGV[2])

@@ -186,20 +186,20 @@ def linked_keys(view: object) -> list[str]:
     return sorted(r.entry.local_key for r in view.records)  # type: ignore[attr-defined]
 
 
-async def test_person_of_is_kept_for_its_ttl_then_read_again(store: Store) -> None:
+async def test_person_of_cached_until_ttl(store: Store) -> None:
     await put(store, entry("police", "R1", "吉克阿依", number=ASU), entry("court", "C1", "吉克·阿依"))
     clock = Clock()
     service = IdentityService(store, person_ttl_s=5.0, clock=clock)
     person = parse_id_number(ASU)
 
     assert linked_keys(await service.person_of(person)) == ["R1"]
-    await relink(store)  # another process links C1; this one still holds its answer
+    await relink(store)  # another process links C1; this service still returns its cached view
     assert linked_keys(await service.person_of(person)) == ["R1"]
     clock.now += 5.0
     assert linked_keys(await service.person_of(person)) == ["C1", "R1"]
 
 
-async def test_a_decision_here_forgets_kept_people_at_once(store: Store) -> None:
+async def test_decision_clears_person_cache(store: Store) -> None:
     await put(store, entry("police", "R1", "吉克阿依", number=ASU), entry("court", "C1", "吉克·阿依"))
     await relink(store)
     service = IdentityService(store, person_ttl_s=3600.0, clock=Clock())
@@ -217,7 +217,7 @@ async def test_a_decision_here_forgets_kept_people_at_once(store: Store) -> None
     assert linked_keys(await service.person_of(person)) == ["R1"]
 
 
-async def test_kept_people_are_bounded(store: Store) -> None:
+async def test_person_cache_bounded(store: Store) -> None:
     await put(
         store, entry("police", "R1", "吉克阿依", number=ASU), entry("police", "R2", "阿苏拉哈", number=OTHER)
     )

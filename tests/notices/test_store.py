@@ -86,7 +86,7 @@ async def test_a_redis_lock_admits_one_holder_and_never_releases_a_successor(
         assert after
 
 
-async def test_a_renewed_store_lock_outlives_its_ttl(store: Store) -> None:
+async def test_store_lock_renewal_outlives_ttl(store: Store) -> None:
     async with StoreLock(store, ttl_s=0.3).hold("poll:court") as first:
         await asyncio.sleep(0.9)  # three TTLs: only renewal keeps it
         async with StoreLock(store).hold("poll:court") as second:
@@ -96,7 +96,7 @@ async def test_a_renewed_store_lock_outlives_its_ttl(store: Store) -> None:
         assert after
 
 
-async def test_a_renewed_redis_lock_outlives_its_ttl(redis_url: str, tmp_path: Path) -> None:
+async def test_redis_lock_renewal_outlives_ttl(redis_url: str, tmp_path: Path) -> None:
     prefix = f"test:{tmp_path.name}:"
     async with RedisLock(redis_url, ttl_s=0.3, prefix=prefix).hold("poll:court") as first:
         await asyncio.sleep(0.9)
@@ -107,7 +107,7 @@ async def test_a_renewed_redis_lock_outlives_its_ttl(redis_url: str, tmp_path: P
         assert after
 
 
-async def test_an_abandoned_store_lock_frees_after_its_ttl(store: Store) -> None:
+async def test_store_lock_abandoned_frees_after_ttl(store: Store) -> None:
     abandoned = StoreLock(store, ttl_s=0.3)
     assert await abandoned._acquire("poll:court", "gone-host:1:abc")  # a holder that was killed
 
@@ -118,9 +118,7 @@ async def test_an_abandoned_store_lock_frees_after_its_ttl(store: Store) -> None
         assert later
 
 
-async def test_a_lost_lock_stops_renewing_and_is_logged(
-    store: Store, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_lock_lost_stops_renewal_and_logs(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     async with StoreLock(store, ttl_s=0.3).hold("poll:court") as held:
         assert held
         async with store.engine.begin() as conn:

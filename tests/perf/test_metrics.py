@@ -81,10 +81,10 @@ async def test_metrics_token_gates_the_scrape() -> None:
         wrong = await client.get("/metrics", headers={"Authorization": "Bearer scrape-secret-2"})
         right = await client.get("/metrics", headers={"Authorization": "Bearer scrape-secret-1"})
 
-    for refused in (missing, wrong):
-        assert refused.status_code == 401
-        assert refused.headers["www-authenticate"].startswith("Bearer")
-        assert "hub_cache_lookups" not in refused.text
+    for rejected in (missing, wrong):
+        assert rejected.status_code == 401
+        assert rejected.headers["www-authenticate"].startswith("Bearer")
+        assert "hub_cache_lookups" not in rejected.text
     assert right.status_code == 200
     assert 'hub_cache_lookups_total{agency="court",result="hit"} 1.0' in right.text
 

@@ -158,7 +158,7 @@ def test_metrics_expose_listed_series(serve: Any) -> None:
     assert 'hub_upstream_call_seconds_bucket{agency="police",le="0.005",outcome="ok"}' in scrape
     assert "# HELP hub_upstream_errors_total" in scrape
     assert 'hub_breaker_state{agency="prison"} 0.0' in scrape
-    # The stand-in police answer holds a sealed detention, so police is never a hit.
+    # The stand-in police response contains a sealed detention, so police lookups never hit the cache.
     assert 'hub_cache_lookups_total{agency="prison",result="hit"} 1.0' in scrape
     assert 'hub_cache_lookups_total{agency="police",result="uncacheable"}' in scrape
     assert 'hub_poll_lag_seconds{agency="court"}' in scrape

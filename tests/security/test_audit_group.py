@@ -22,9 +22,7 @@ def count_commits(engine: AsyncEngine) -> list[int]:
     return commits
 
 
-async def test_concurrent_callers_share_transactions_on_one_chain(
-    engine: AsyncEngine, signer: CheckpointSigner
-) -> None:
+async def test_writer_callers_share_one_transaction(engine: AsyncEngine, signer: CheckpointSigner) -> None:
     writer = AuditGroupWriter(engine, AuditLog(signer, EVERY))
     commits = count_commits(engine)
 
@@ -38,14 +36,12 @@ async def test_concurrent_callers_share_transactions_on_one_chain(
     assert (report.entries, report.checkpoints) == (40, 8)
 
 
-async def test_each_caller_resumes_after_its_entries_commit(
-    engine: AsyncEngine, signer: CheckpointSigner
-) -> None:
+async def test_writer_caller_resumes_after_commit(engine: AsyncEngine, signer: CheckpointSigner) -> None:
     writer = AuditGroupWriter(engine, AuditLog(signer, EVERY))
 
     async def append_then_count(index: int) -> tuple[list[int], int]:
         sequences = await writer.append([entry(index)])
-        async with engine.connect() as conn:  # a separate connection sees only committed rows
+        async with engine.connect() as conn:  # a separate connection reads only committed rows
             seen = await conn.scalar(
                 select(func.count()).select_from(audit_entries).where(audit_entries.c.sequence.in_(sequences))
             )
@@ -56,9 +52,7 @@ async def test_each_caller_resumes_after_its_entries_commit(
     assert all(seen == len(sequences) for sequences, seen in results)
 
 
-async def test_one_callers_entries_stay_in_order_and_together(
-    engine: AsyncEngine, signer: CheckpointSigner
-) -> None:
+async def test_writer_keeps_caller_entries_together(engine: AsyncEngine, signer: CheckpointSigner) -> None:
     writer = AuditGroupWriter(engine, AuditLog(signer, EVERY), max_group=4)
 
     batches = [[entry(10 * n + k) for k in range(1, 4)] for n in range(1, 6)]
@@ -73,7 +67,7 @@ async def test_one_callers_entries_stay_in_order_and_together(
         assert [case_of[sequence] for sequence in answer] == [e.case_number for e in batch]
 
 
-async def test_a_failed_transaction_fails_every_caller_in_it(
+async def test_writer_failure_fails_every_caller(
     engine: AsyncEngine, signer: CheckpointSigner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     audit = AuditLog(signer, EVERY)
@@ -96,7 +90,7 @@ async def test_a_failed_transaction_fails_every_caller_in_it(
     assert await writer.append([entry(11)]) == [1]  # the writer recovers; nothing half-written
 
 
-async def test_empty_append_touches_nothing(engine: AsyncEngine, signer: CheckpointSigner) -> None:
+async def test_writer_empty_append_commits_nothing(engine: AsyncEngine, signer: CheckpointSigner) -> None:
     writer = AuditGroupWriter(engine, AuditLog(signer, EVERY))
     commits = count_commits(engine)
 
@@ -104,12 +98,12 @@ async def test_empty_append_touches_nothing(engine: AsyncEngine, signer: Checkpo
     assert commits == []
 
 
-def test_group_size_must_be_positive(engine: AsyncEngine, signer: CheckpointSigner) -> None:
+def test_writer_rejects_zero_group_size(engine: AsyncEngine, signer: CheckpointSigner) -> None:
     with pytest.raises(ValueError, match="max_group"):
         AuditGroupWriter(engine, AuditLog(signer, EVERY), max_group=0)
 
 
-async def test_a_cancelled_writer_leaves_no_caller_waiting(
+async def test_writer_cancel_leaves_no_caller_waiting(
     engine: AsyncEngine, signer: CheckpointSigner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writer = AuditGroupWriter(engine, AuditLog(signer, EVERY), max_group=1)

@@ -130,7 +130,7 @@ def counted_decodes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def test_remembering_skips_the_signature_check(key: LocalKey, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verifier_memory_skips_signature_check(key: LocalKey, monkeypatch: pytest.MonkeyPatch) -> None:
     verifier = TokenVerifier(KeySet.from_local(key))
     token = mint_token(Role.JUDGE, "court:513401", key=key)
     decodes = counted_decodes(monkeypatch)
@@ -140,7 +140,7 @@ def test_remembering_skips_the_signature_check(key: LocalKey, monkeypatch: pytes
     assert len(decodes) == 1
 
 
-def test_a_remembered_token_past_its_expiry_is_checked_again(
+def test_verifier_rechecks_remembered_token_after_expiry(
     key: LocalKey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = Clock()
@@ -160,7 +160,7 @@ def test_a_remembered_token_past_its_expiry_is_checked_again(
     assert len(decodes) == 2  # past it: the memory refuses and the full check runs again
 
 
-def test_memory_is_bounded_and_never_accepts_a_changed_token(key: LocalKey) -> None:
+def test_verifier_memory_bounded_rejects_changed_token(key: LocalKey) -> None:
     verifier = TokenVerifier(KeySet.from_local(key), remembered=2)
     tokens = [mint_token(Role.JUDGE, "court:513401", key=key, user_id=f"j-{n}") for n in range(3)]
     for token in tokens:
@@ -366,7 +366,7 @@ def test_the_token_command_refuses_a_bad_unit_in_chinese(tmp_path: Path) -> None
         (["--role", "judge", "--ttl", "0"], "有效期须在 1 到 1440 分钟之间", "must be 1 to 1440 minutes"),
     ],
 )
-def test_the_token_command_explains_bad_options_in_both_languages(
+def test_token_command_bad_options_bilingual(
     tmp_path: Path, options: list[str], chinese: str, english: str
 ) -> None:
     result = CliRunner().invoke(

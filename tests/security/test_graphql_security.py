@@ -212,7 +212,7 @@ async def test_lookup_result_is_not_cacheable_when_a_sealed_record_is_in_it(hub:
     assert (plain.cacheable, plain.publishable) == (True, True)
 
 
-async def test_a_record_of_uncertain_age_shows_why_it_is_sealed(hub: Hub) -> None:
+async def test_uncertain_age_record_shows_seal_basis(hub: Hub) -> None:
     body = await hub.gql(LOOKUP, bearer(Role.JUDGE, "513401"), id=ID_NUMBER, purpose="TRIAL", case=CASE)
 
     [record] = body["data"]["priorRecords"]["criminalRecords"]  # judgment without an offence date
@@ -351,7 +351,7 @@ async def test_people_search_is_audited(hub: Hub) -> None:
         (Role.PRISON_OFFICER, CASE, "PURPOSE_ROLE"),
     ],
 )
-async def test_forbidden_lookups_say_which_rule_refused(hub: Hub, role: Role, case: str, reason: str) -> None:
+async def test_forbidden_reason_names_rule(hub: Hub, role: Role, case: str, reason: str) -> None:
     body = await hub.gql(LOOKUP, bearer(role, "513401"), id=ID_NUMBER, purpose="TRIAL", case=case)
 
     error = body["errors"][0]

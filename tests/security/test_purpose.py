@@ -98,7 +98,7 @@ def test_trial_accepts_the_judges_own_court(county: str, case_number: str) -> No
         ("513400", "（2026）川01刑初3号"),  # a court outside the prefecture
     ],
 )
-def test_trial_refuses_another_courts_case(county: str, case_number: str) -> None:
+def test_trial_rejects_other_court_case(county: str, case_number: str) -> None:
     with pytest.raises(Forbidden) as denied:
         state_purpose(judge_of(county), Purpose.TRIAL, case_number=case_number)
 
@@ -108,7 +108,7 @@ def test_trial_refuses_another_courts_case(county: str, case_number: str) -> Non
     assert "another court" in denied.value.render("en")
 
 
-def test_purpose_messages_name_the_graphql_value_and_its_chinese_name() -> None:
+def test_purpose_messages_name_enum_and_chinese() -> None:
     with pytest.raises(PurposeRequired) as missing:
         state_purpose(principal(Role.JUDGE), Purpose.TRIAL)
     with pytest.raises(Forbidden) as refused:
@@ -120,7 +120,7 @@ def test_purpose_messages_name_the_graphql_value_and_its_chinese_name() -> None:
     assert "purpose TRIAL" in refused.value.render("en")
 
 
-def test_trial_refuses_text_that_is_no_case_number() -> None:
+def test_trial_rejects_malformed_case_number() -> None:
     with pytest.raises(InvalidCaseNumber):
         state_purpose(judge_of("513401"), Purpose.TRIAL, case_number="庭审需要")
 

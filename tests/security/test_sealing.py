@@ -279,7 +279,7 @@ def test_each_record_carries_its_seal_basis() -> None:
     assert shown.seal_basis(undated) == UNCERTAIN_AGE_SEAL_BASIS
 
 
-def test_records_belonging_to_a_shown_sealed_judgment_are_audited_as_sealed() -> None:
+def test_audit_flags_records_tied_to_sealed_judgment() -> None:
     sealed_record = replace(judgment(1), police_case_number="A5134010000002016110001")
     custody = CustodyRecord(
         SourceRef(Agency.PRISON, "JY-1"), "四川省凉山监狱", sealed_record.case_number, None, None, None
@@ -323,7 +323,7 @@ def sealed_court_only(*identities: PersonIdentity) -> LookupResult:
     )
 
 
-def test_an_identity_known_only_through_withheld_records_goes_with_them() -> None:
+def test_identity_from_withheld_agency_dropped() -> None:
     court = identity(Agency.COURT, "阿苏某某")
     stated = state_purpose(PRISON, Purpose.EXECUTION_OF_SENTENCE, case_number="（2026）川3401刑初88号")
 
@@ -331,7 +331,7 @@ def test_an_identity_known_only_through_withheld_records_goes_with_them() -> Non
     assert filter_lookup(sealed_court_only(court), trial(), JUDGE).result.person == court
 
 
-def test_names_known_only_through_withheld_records_go_with_them() -> None:
+def test_other_names_from_withheld_agency_dropped() -> None:
     police = identity(Agency.POLICE, "阿苏拉哈")
     court = identity(Agency.COURT, "阿苏·拉哈木")
     stated = state_purpose(PRISON, Purpose.EXECUTION_OF_SENTENCE, case_number="（2026）川3401刑初88号")
