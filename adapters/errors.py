@@ -239,39 +239,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Limit {value} is invalid: expected 1 to {maximum}.",
     ),
     "upstream.timeout": (
-        "{agency_zh}系统在 {timeout_s} 秒内未响应（{operation}）。",
-        "The {agency} system did not answer within {timeout_s} s ({operation}).",
+        "{agency_zh}系统在 {timeout_s} 秒内未响应。",
+        "The {agency} system did not answer within {timeout_s} s.",
     ),
     "upstream.unavailable": (
-        "无法连接{agency_zh}系统（{operation}）。",
-        "The {agency} system is unreachable ({operation}).",
+        "无法连接{agency_zh}系统。",
+        "The {agency} system is unreachable.",
     ),
     "upstream.circuit_open": (
-        "{agency_zh}系统近期多次出错，枢纽已暂停调用，约 {retry_after_s} 秒后再试（{operation}）。",
+        "{agency_zh}系统近期多次出错，枢纽已暂停调用，约 {retry_after_s} 秒后再试。",
         "The {agency} system failed repeatedly, so the hub stopped calling it; "
-        "it tries again in about {retry_after_s} s ({operation}).",
+        "it tries again in about {retry_after_s} s.",
     ),
     "upstream.saturated": (
-        "{agency_zh}系统已有 {limit} 个请求在处理，请稍后重试（{operation}）。",
-        "The {agency} system already has {limit} calls in progress; try again shortly ({operation}).",
+        "{agency_zh}系统已有 {limit} 个请求在处理，请稍后重试。",
+        "The {agency} system already has {limit} calls in progress; try again shortly.",
     ),
     "upstream.fault": (
-        "{agency_zh}系统返回错误（{operation}）：{fault_string}",
-        "The {agency} system returned a fault ({operation}): {fault_string}",
+        "{agency_zh}系统返回错误：{fault_string}",
+        "The {agency} system returned a fault: {fault_string}",
     ),
     "upstream.not_ready": (
-        "{agency_zh}系统适配器尚未就绪（启动时无法连接，正在重试），本次未查询该系统（{operation}）。",
+        "{agency_zh}系统适配器尚未就绪（启动时无法连接，正在重试），本次未查询该系统。",
         "The {agency} adapter is not ready (it could not reach the system at start-up and is retrying),"
-        " so the system was not queried ({operation}).",
+        " so the system was not queried.",
     ),
     "upstream.adapter_failed": (
-        "{agency_zh}系统适配器内部出错（{operation}），已记录日志，本次未取得该系统数据。",
-        "The {agency} adapter failed internally ({operation});"
-        " the error was logged and no data came from it.",
+        "{agency_zh}系统适配器内部出错，已记录日志，本次未取得该系统数据。",
+        "The {agency} adapter failed internally; the error was logged and no data came from it.",
     ),
     "upstream.data": (
-        "{agency_zh}系统返回的数据无法解析（{operation}）：{detail}",
-        "The {agency} system returned data the hub cannot parse ({operation}): {detail}",
+        "{agency_zh}系统返回的数据无法解析：{detail}",
+        "The {agency} system returned data the hub cannot parse: {detail}",
     ),
 }
 
@@ -325,6 +324,10 @@ class HubError(Exception):
         except (KeyError, IndexError):
             return template
 
+    def bilingual(self) -> str:
+        """Both languages on one line, as command-line tools show an error to operators."""
+        return f"{self.render('zh')} / {self.render('en')}"
+
 
 # A message quotes the caller's value; beyond this many characters it is cut, so a
 # pasted document is not echoed back whole.
@@ -334,6 +337,8 @@ MAX_QUOTED_CHARS = 64
 def _shorten(value: Any) -> Any:
     if isinstance(value, str) and len(value) > MAX_QUOTED_CHARS:
         return value[:MAX_QUOTED_CHARS] + "…"
+    if isinstance(value, float):
+        return f"{round(value, 3):g}"  # seconds: 5, 0.2 or 0.18, never 0.18000000000000002
     return value
 
 
@@ -516,6 +521,10 @@ class UpstreamError(HubError):
         self.operation = operation
         agency_zh = AGENCY_NAMES_ZH.get(agency, agency)
         super().__init__(None, agency=agency, agency_zh=agency_zh, operation=operation, **params)
+
+    def bilingual(self) -> str:
+        """Name the failed operation too: officers never see it, operators need it."""
+        return f"{super().bilingual()} [{self.operation}]"
 
 
 class UpstreamTimeout(UpstreamError):

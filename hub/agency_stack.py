@@ -56,9 +56,16 @@ def wrap_adapters(
         agency = adapter.agency
         breaker = CircuitBreaker(agency, settings.breaker_policy(), on_change=breaker_gauge(metrics))
         limiter = ConcurrencyLimiter(limits.get(agency, 16), max_wait_s=settings.max_queue_wait_s)
-        timeout_s = resilient_timeout(timeouts.get(agency, DEFAULT_TIMEOUT_S))
+        configured_s = timeouts.get(agency, DEFAULT_TIMEOUT_S)
         instrumented = InstrumentedAdapter(adapter, metrics)
-        resilient = ResilientAdapter(instrumented, breaker, limiter, timeout_s, metrics=metrics)
+        resilient = ResilientAdapter(
+            instrumented,
+            breaker,
+            limiter,
+            resilient_timeout(configured_s),
+            configured_timeout_s=configured_s,
+            metrics=metrics,
+        )
         wrapped.append(
             CachingAdapter(resilient, cache, ttls.get(agency, 0.0), fill_lock_s=settings.cache_fill_lock_s)
         )

@@ -219,6 +219,7 @@ class ResilientAdapter:
         limiter: ConcurrencyLimiter,
         timeout_s: float,
         *,
+        configured_timeout_s: float | None = None,
         metrics: HubMetrics | None = None,
     ) -> None:
         self.agency = inner.agency
@@ -226,6 +227,8 @@ class ResilientAdapter:
         self.breaker = breaker
         self.limiter = limiter
         self.timeout_s = timeout_s
+        # The timeout an error names: the one the settings give, which ``timeout_s`` undercuts.
+        self.configured_timeout_s = timeout_s if configured_timeout_s is None else configured_timeout_s
         self.metrics = metrics or METRICS
         self.metrics.set_breaker_state(self.agency, breaker.state.value)
 
@@ -280,7 +283,7 @@ class ResilientAdapter:
                 return await call()
         except TimeoutError as exc:
             raise UpstreamTimeout(
-                agency=self.agency.value, operation=operation, timeout_s=self.timeout_s
+                agency=self.agency.value, operation=operation, timeout_s=self.configured_timeout_s
             ) from exc
 
     def _settle(self, permit: Permit, exc: BaseException) -> None:

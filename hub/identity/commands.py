@@ -186,4 +186,4 @@ def _run(work: Callable[[], Awaitable[T]]) -> T:
         click.echo("\n已中断；再次运行将从断点继续。 / Interrupted; run again to resume.", err=True)
         sys.exit(130)
     except HubError as exc:
-        raise click.ClickException(f"{exc.render('zh')} / {exc.render('en')}") from exc
+        raise click.ClickException(exc.bilingual()) from exc

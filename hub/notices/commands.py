@@ -180,7 +180,7 @@ async def _repeat(loop_s: float | None, once: Callable[[], Awaitable[str]]) -> s
         try:
             click.echo(await once())
         except HubError as exc:
-            click.echo(f"本轮失败：{exc.render('zh')} / Round failed. {exc.render('en')}", err=True)
+            click.echo(f"本轮失败 / Round failed: {exc.bilingual()}", err=True)
         await asyncio.sleep(loop_s)
 
 
@@ -265,7 +265,7 @@ def _run(work: Callable[[], Awaitable[T]]) -> T:
         )
         raise click.exceptions.Exit(128 + signal.SIGTERM) from None
     except HubError as exc:
-        raise click.ClickException(f"{exc.render('zh')} / {exc.render('en')}") from exc
+        raise click.ClickException(exc.bilingual()) from exc
     except SQLAlchemyError as exc:
         raise click.ClickException(
             "枢纽数据库不可用或尚未初始化，请先运行 `hub migrate`。"

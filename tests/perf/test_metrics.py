@@ -133,6 +133,20 @@ async def test_wrapped_stack_counts_hits_breaker_state_and_calls() -> None:
     assert sample(metrics, "hub_upstream_call_seconds_count", agency="court", outcome="ok") == 1
 
 
+async def test_wrapped_timeout_names_the_configured_seconds() -> None:
+    settings = PerfSettings()
+    cache = build_record_cache(settings, is_cacheable=always_cacheable, metrics=fresh_metrics())
+    court = StandInAdapter(Agency.COURT, delay_s=1.0)
+    [wrapped] = wrap_adapters([court], settings, {Agency.COURT: 0.2}, cache, metrics=fresh_metrics())
+
+    with pytest.raises(UpstreamTimeout) as timed_out:
+        await wrapped.fetch_records(PERSON)
+
+    # The breaker gave up at 0.18 s; the officer is told what the settings say.
+    assert timed_out.value.render() == "法院系统在 0.2 秒内未响应。"
+    assert timed_out.value.bilingual().endswith("[fetch_records]")
+
+
 def test_resilient_timeout_ends_before_the_lookup_gives_up() -> None:
     assert resilient_timeout(3.0) == pytest.approx(2.9)
     assert resilient_timeout(0.2) == pytest.approx(0.18)
