@@ -116,12 +116,10 @@ class PriorRecordService:
     def __init__(self, adapters: Sequence[RecordAdapter], timeouts: Mapping[Agency, float]) -> None:
         self.adapters = tuple(adapters)
         self.timeouts = dict(timeouts)
-        self._abandoned: set[asyncio.Task[AgencyRecords]] = set()
+        self._abandoned: set[asyncio.Future[AgencyRecords]] = set()
 
     async def lookup(self, id_number: IdNumber) -> LookupResult:
-        calls = [self._fetch(adapter, id_number) for adapter in self.adapters]
-        outcomes = await asyncio.gather(*calls)
-
+        outcomes = await self._fetch_all(id_number)
         statuses = tuple(status for status, _ in outcomes)
         fetched = [records for _, records in outcomes if records is not None]
         return merge(id_number, fetched, statuses)
@@ -131,21 +129,61 @@ class PriorRecordService:
         if self._abandoned:
             await asyncio.wait(self._abandoned, timeout=1.0)
 
-    async def _fetch(
-        self, adapter: RecordAdapter, id_number: IdNumber
+    async def _fetch_all(self, id_number: IdNumber) -> list[tuple[SourceStatus, AgencyRecords | None]]:
+        """Call every adapter at once; wait for each until its own timeout, then give up on it.
+
+        One task per adapter and one ``asyncio.wait`` per distinct timeout: a lookup that the
+        cache answers then costs four tasks and one wait, where a waiter per adapter cost eight
+        tasks and four timers. ``asyncio.wait`` rather than ``asyncio.timeout``: a timeout context waits
+        for the cancelled call to unwind, and an adapter that swallows or delays cancellation
+        would hold the whole lookup past its deadline.
+        """
+        started = time.perf_counter()
+        finished: dict[asyncio.Future[AgencyRecords], float] = {}
+
+        def note_finish(task: asyncio.Future[AgencyRecords]) -> None:
+            finished[task] = time.perf_counter()
+
+        calls: list[tuple[RecordAdapter, float, asyncio.Future[AgencyRecords]]] = []
+        for adapter in self.adapters:
+            task = asyncio.ensure_future(adapter.fetch_records(id_number))
+            task.add_done_callback(note_finish)
+            calls.append((adapter, self.timeouts.get(adapter.agency, DEFAULT_TIMEOUT_S), task))
+
+        pending = {task for _, _, task in calls}
+        late: set[asyncio.Future[AgencyRecords]] = set()
+        for deadline_s in sorted({timeout_s for _, timeout_s, _ in calls}):
+            remaining_s = deadline_s - (time.perf_counter() - started)
+            if pending and remaining_s > 0:
+                _, pending = await asyncio.wait(pending, timeout=remaining_s)
+            # Calls whose timeout this was are given up on, even if they end before the
+            # lookup returns; the rest may still finish.
+            late.update(task for _, timeout_s, task in calls if task in pending and timeout_s == deadline_s)
+            pending -= late
+            # Done callbacks run one loop step after their task ends: let them record it.
+            if any(task.done() and task not in finished for _, _, task in calls):
+                await asyncio.sleep(0)
+
+        return [
+            self._settled(
+                adapter, id_number, task, timeout_s, late, finished.get(task, started + timeout_s) - started
+            )
+            for adapter, timeout_s, task in calls
+        ]
+
+    def _settled(
+        self,
+        adapter: RecordAdapter,
+        id_number: IdNumber,
+        task: asyncio.Future[AgencyRecords],
+        timeout_s: float,
+        late: set[asyncio.Future[AgencyRecords]],
+        elapsed_s: float,
     ) -> tuple[SourceStatus, AgencyRecords | None]:
         agency = adapter.agency
-        timeout_s = self.timeouts.get(agency, DEFAULT_TIMEOUT_S)
-        started = time.perf_counter()
-
-        # asyncio.wait rather than asyncio.timeout: a timeout context waits for the
-        # cancelled call to unwind, and an adapter that swallows or delays cancellation
-        # would hold the whole lookup past its deadline.
-        task = asyncio.ensure_future(adapter.fetch_records(id_number))
-        done, _ = await asyncio.wait({task}, timeout=timeout_s)
-        latency_ms = (time.perf_counter() - started) * 1000
-
-        if not done:
+        latency_ms = elapsed_s * 1000
+        if task in late:
+            latency_ms = timeout_s * 1000
             self._abandon(task, agency)
             timeout = UpstreamTimeout(agency=agency.value, operation=OPERATION, timeout_s=timeout_s)
             return self._outcome(agency, id_number, FetchStatus.TIMED_OUT, latency_ms, timeout), None
@@ -186,12 +224,12 @@ class PriorRecordService:
         fetched_at = dt.datetime.now(dt.UTC)
         return SourceStatus(agency, status, fetched_at, round(latency_ms, 1), error)
 
-    def _abandon(self, task: asyncio.Task[AgencyRecords], agency: Agency) -> None:
+    def _abandon(self, task: asyncio.Future[AgencyRecords], agency: Agency) -> None:
         task.cancel()
         self._abandoned.add(task)
         task.add_done_callback(lambda finished: self._forget(finished, agency))
 
-    def _forget(self, task: asyncio.Task[AgencyRecords], agency: Agency) -> None:
+    def _forget(self, task: asyncio.Future[AgencyRecords], agency: Agency) -> None:
         self._abandoned.discard(task)
         if task.cancelled():
             return

@@ -129,9 +129,13 @@ async def test_cancelled_commands_leave_every_key_with_its_own_value(redis_url: 
         except CacheUnavailable:
             outcomes["cancelled"] += 1
 
+    # Rounds go on until both outcomes are common: how many commands beat their timeout
+    # depends on the machine's speed and load.
     names = list(keys)
-    for _ in range(100):
+    for done in range(1, 501):
         await asyncio.gather(*(hurried(rng.choice(names)) for _ in range(20)))
+        if done >= 100 and min(outcomes.values()) > 50:
+            break
 
     read_back: list[bytes | None] = []
     for start in range(0, len(names), 20):
