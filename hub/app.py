@@ -47,6 +47,7 @@ from hub.security_setup import audit_log, quotas, subject_key, token_verifier
 from hub.settings import Settings
 from hub.settings_perf import PerfSettings
 from hub.store import create_store, migrate
+from hub.tracing import configure_tracing, shutdown_tracing
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +65,17 @@ def create_app(
 
     Adapters built from ``settings`` are wrapped for lookups (records cache, breaker,
     concurrency limit, metrics: ``hub.agency_stack``); adapters passed in are used as
-    they are unless ``wrap`` is True.
+    they are unless ``wrap`` is True. ``notice_settings`` and ``perf_settings`` replace
+    those sections of ``settings``, for tests.
     """
     settings = settings or Settings()
-    notice_settings = notice_settings or NoticeSettings()
-    perf = perf_settings or PerfSettings()
+    notice_settings = notice_settings or settings
+    perf = perf_settings or settings
     metrics = metrics or METRICS
+    # Off leaves tracing as it is, so a test's own exporter stays in place.
+    traced_here = perf.tracing != "off"
+    if traced_here:
+        configure_tracing(perf.tracing, sample_ratio=perf.tracing_sample_ratio)
     if wrap is None:
         wrap = adapters is None
     if adapters is None:
@@ -118,6 +124,8 @@ def create_app(
         await supervisor.aclose()
         if record_cache is not None:
             await record_cache.aclose()
+        if traced_here:
+            shutdown_tracing()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

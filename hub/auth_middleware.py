@@ -29,6 +29,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from adapters.errors import HubError, RateLimited, Unauthenticated
+from hub import tracing
 from hub.auth import Principal, TokenVerifier
 from hub.context import RequestContext, Services
 from hub.language import preferred_language
@@ -70,7 +71,7 @@ class HubGraphQL(GraphQL[RequestContext, None]):
         self, services: Services, verifier: TokenVerifier, limiter: RateLimiter, *, production: bool
     ) -> None:
         super().__init__(
-            build_schema(production=production),
+            build_schema(production=production, traced=tracing.enabled()),
             graphql_ide=None if production else "graphiql",
             allow_queries_via_get=False,
         )

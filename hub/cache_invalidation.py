@@ -47,23 +47,21 @@ async def invalidate_people(agency: Agency, id_numbers: Iterable[str | None], se
     return len(parsed)
 
 
-def people_hook(agency: Agency, settings: PerfSettings | None = None) -> PeopleHook:
+def people_hook(agency: Agency, settings: PerfSettings) -> PeopleHook:
     """Return an ``on_page`` hook for ``hub.identity.feed.feed_people``."""
-    chosen = settings or PerfSettings()
 
     # NOTE: the legacy person tables have no change column, so a sweep invalidates every
     # person it reads. The TTL bounds how stale an entry gets between sweeps.
     async def hook(page: Sequence[PersonIdentity]) -> None:
-        await invalidate_people(agency, (person.id_number for person in page), chosen)
+        await invalidate_people(agency, (person.id_number for person in page), settings)
 
     return hook
 
 
-def judgments_hook(settings: PerfSettings | None = None) -> ChangesHook:
+def judgments_hook(settings: PerfSettings) -> ChangesHook:
     """Return an ``on_changes`` hook for the court pollers, which drops each party's court records."""
-    chosen = settings or PerfSettings()
 
     async def hook(changes: Sequence[JudgmentChange]) -> None:
-        await invalidate_people(Agency.COURT, (change.person.id_number for change in changes), chosen)
+        await invalidate_people(Agency.COURT, (change.person.id_number for change in changes), settings)
 
     return hook

@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 import uvicorn
-from pydantic import ValidationError
 
 from hub.audit_commands import audit
 from hub.auth_commands import token
 from hub.identity.commands import COMMANDS as IDENTITY_COMMANDS
-from hub.logging import configure_logging
+from hub.logging import configure_job_logging, configure_logging
 from hub.notices.commands import COMMANDS as NOTICE_COMMANDS
-from hub.settings import Settings
+from hub.settings_load import load_settings, warn_unknown_variables
+from hub.tracing import TracingUnavailable, configure_tracing, shutdown_tracing
 
 
 @click.group(help="政法数据交换枢纽命令行工具。 / Justice Exchange Hub command line.")
-def hub() -> None:
-    pass
+@click.pass_context
+def hub(ctx: click.Context) -> None:
+    configure_job_logging()
+    warn_unknown_variables()
+    _start_tracing(ctx)
+
+
+def _start_tracing(ctx: click.Context) -> None:
+    """Export the command's spans when HUB_TRACING is on, flushing them as the command ends."""
+    if os.environ.get("HUB_TRACING", "off").strip().lower() in ("", "off"):
+        return
+    settings = load_settings()
+    try:
+        configure_tracing(settings.tracing, sample_ratio=settings.tracing_sample_ratio)
+    except TracingUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    ctx.call_on_close(shutdown_tracing)
 
 
 @hub.command(help="启动 GraphQL 网关。 / Serve the GraphQL gateway.")
@@ -30,7 +47,7 @@ def hub() -> None:
     help="监听端口，默认取 HUB_PORT。 / TCP port to listen on (default: HUB_PORT).",
 )
 def serve(host: str | None, port: int | None) -> None:
-    settings = _load_settings()
+    settings = load_settings()
     configure_logging(settings.log_level)
 
     bind_host = host or settings.host
@@ -48,16 +65,6 @@ def serve(host: str | None, port: int | None) -> None:
         log_config=None,
         access_log=False,
     )
-
-
-def _load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"HUB_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in exc.errors()
-        )
-        raise click.ClickException(f"配置无效，请检查环境变量。 / Invalid settings: {problems}") from exc
 
 
 for _command in (*NOTICE_COMMANDS, *IDENTITY_COMMANDS):

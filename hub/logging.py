@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import re
 import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.idnumber import mask_id_number, mask_name
+from hub import tracing
 
 __all__ = [
     "MaskingFormatter",
     "RequestLogMiddleware",
+    "configure_job_logging",
     "configure_logging",
     "mask_name",
     "mask_text",
@@ -32,6 +35,7 @@ __all__ = [
 
 logger = logging.getLogger("hub.access")
 
+JOB_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -72,6 +76,19 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
 
 
+def configure_job_logging() -> None:
+    """Give a command-line job the masked stderr handler, at ``HUB_LOG_LEVEL`` or WARNING.
+
+    A job's own results go to stdout; this keeps a library's warning from reaching stderr
+    through Python's default handler, unmasked. A process that already has handlers (a test
+    runner, or ``hub serve`` once it starts) keeps them.
+    """
+    if logging.getLogger().handlers:
+        return
+    level = (os.environ.get("HUB_LOG_LEVEL") or "").upper()
+    configure_logging(level if level in JOB_LOG_LEVELS else "WARNING")
+
+
 class RequestLogMiddleware:
     """Log one INFO line per HTTP request (method, path, status, milliseconds) under a request id.
 
@@ -101,11 +118,30 @@ class RequestLogMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            if tracing.enabled():
+                await self._traced(scope, receive, send_with_id, rid, lambda: status)
+            else:
+                await self.app(scope, receive, send_with_id)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
             logger.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed_ms)
             request_id.reset(token)
+
+    async def _traced(
+        self, scope: Scope, receive: Receive, send: Send, rid: str, status: Callable[[], int]
+    ) -> None:
+        """Serve the request under a server span that continues the caller's ``traceparent``."""
+        method, path = scope["method"], scope["path"]
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        attributes = {"http.request.method": method, "url.path": path, "hub.request_id": rid}
+        with tracing.span(f"{method} {path}", attributes, kind="server", headers=headers) as current:
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                if current is not None:
+                    current.set_attribute("http.response.status_code", status())
+                    if status() >= 500:
+                        tracing.mark_failed(current, str(status()))
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

@@ -33,6 +33,7 @@ from adapters.contract import RecordAdapter
 from adapters.errors import HubError
 from adapters.idnumber import IdNumber
 from adapters.records import Agency, AgencyRecords
+from hub import tracing
 from hub.logging import request_id
 
 __all__ = ["BREAKER_STATE_VALUES", "METRICS", "HubMetrics", "InstrumentedAdapter", "metrics_endpoint"]
@@ -217,14 +218,16 @@ class InstrumentedAdapter:
         return await self._timed("fetch_records_by_local_keys", f"{len(keys)} keys", lambda: call(keys))
 
     async def _timed(self, operation: str, subject: str, call: Callable[[], Awaitable[T]]) -> T:
-        started = time.perf_counter()
-        try:
-            result = await call()
-        except Exception as exc:
-            self._observe(operation, subject, started, exc)
-            raise
-        self._observe(operation, subject, started, None)
-        return result
+        attributes = {"hub.agency": self.agency.value, "hub.operation": operation}
+        with tracing.span(f"{self.agency.value} {operation}", attributes, kind="client"):
+            started = time.perf_counter()
+            try:
+                result = await call()
+            except Exception as exc:
+                self._observe(operation, subject, started, exc)
+                raise
+            self._observe(operation, subject, started, None)
+            return result
 
     def _observe(self, operation: str, subject: str, started: float, error: Exception | None) -> None:
         seconds = time.perf_counter() - started

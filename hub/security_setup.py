@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,7 +28,9 @@ from hub.audit import (
 )
 from hub.auth import AuthConfig, KeySet, TokenVerifier, load_or_create_key
 from hub.rate_limit import REQUESTS, Quota
-from hub.settings import Settings
+
+if TYPE_CHECKING:
+    from hub.settings import Settings
 
 logger = logging.getLogger(__name__)
 

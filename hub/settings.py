@@ -1,11 +1,17 @@
-"""The hub's configuration: one settings object read from ``HUB_*`` environment variables.
+"""The hub's configuration: one settings object, ``Settings``, read from ``HUB_*`` variables.
 
-Every variable, its unit and its default is listed on ``Settings``; nothing else in the
-hub reads the environment.
+``Settings`` joins three sections, each a pydantic-settings class of its own: the gateway
+(``GatewaySettings``, here), the notice flow (``hub.notices.config.NoticeSettings``) and
+the records cache, breakers and observability (``hub.settings_perf.PerfSettings``). A
+function that needs one section takes that class, and ``Settings`` serves as any of them.
+``hub serve``, the app and every job build one ``Settings`` and pass it on.
+docs/configuration.md lists every variable with its unit and default.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -13,9 +19,13 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapters.records import Agency
+from hub.notices.config import NoticeSettings
+from hub.settings_perf import PerfSettings
 
 
-class Settings(BaseSettings):
+class GatewaySettings(BaseSettings):
+    """The gateway's section: server, agencies, authentication, audit subject key, quotas."""
+
     model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
 
     host: str = Field(default="127.0.0.1", description="HUB_HOST: address `hub serve` listens on")
@@ -125,3 +135,44 @@ class Settings(BaseSettings):
             Agency.PRISON: self.prison_timeout_s,
             Agency.JUSTICE_BUREAU: self.correction_timeout_s,
         }
+
+
+class Settings(GatewaySettings, NoticeSettings, PerfSettings):
+    """Every ``HUB_*`` setting of the hub in one object.
+
+    A variable that two sections declare (``HUB_COURT_URL``, ``HUB_COURT_WSDL_URL``,
+    ``HUB_COURT_TIMEOUT_S``, ``HUB_REDIS_URL``) is one field here, with one value.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+
+
+# HUB_* variables read outside ``Settings``: the demo's (hub/demo.py) and the test suite's.
+OTHER_VARIABLES = frozenset(
+    {
+        "HUB_DEMO_DIR",
+        "HUB_DEMO_COURT_PORT",
+        "HUB_DEMO_BUREAU_PORT",
+        "HUB_DEMO_CYCLE_S",
+        "HUB_REQUIRE_SERVICES",
+    }
+)
+
+
+def known_variables() -> frozenset[str]:
+    return frozenset(f"HUB_{name.upper()}" for name in Settings.model_fields) | OTHER_VARIABLES
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """Each ``HUB_*`` name in ``environ`` that nothing reads, with the closest known name or None.
+
+    pydantic-settings ignores such a variable, so a misspelt name would silently leave the
+    default in force.
+    """
+    known = known_variables()
+    found = []
+    for name in sorted(environ):
+        if name.startswith("HUB_") and name not in known:
+            guesses = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+            found.append((name, guesses[0] if guesses else None))
+    return found

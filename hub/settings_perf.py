@@ -1,11 +1,12 @@
-"""Settings of the records cache, circuit breakers and concurrency limits (``HUB_*``).
+"""The records cache, breaker, concurrency and observability section of the hub's settings.
 
-Kept apart from ``hub.settings.Settings`` until the two are merged; the names, units and
-defaults here are the ones to keep. ``HUB_REDIS_URL`` is the same variable the notice
-flow reads for its poll locks.
+``hub.settings.Settings`` includes this section. ``HUB_REDIS_URL`` is the same variable
+the notice flow reads for its poll locks: one field in ``Settings``.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -94,6 +95,19 @@ class PerfSettings(BaseSettings):
         default=None,
         description="HUB_METRICS_TOKEN: bearer token a scrape of /metrics must send; unset serves "
         "/metrics to anyone who can reach it",
+    )
+
+    tracing: Literal["off", "otlp", "console"] = Field(
+        default="off",
+        description="HUB_TRACING: OpenTelemetry span exporter: off, otlp (to the collector the "
+        "OTEL_EXPORTER_OTLP_* variables name) or console (stderr); needs the tracing extra",
+    )
+    tracing_sample_ratio: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="HUB_TRACING_SAMPLE_RATIO: share of new traces kept, 0 to 1; a caller's "
+        "traceparent decision wins",
     )
 
     def metrics_token_value(self) -> str | None:

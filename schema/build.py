@@ -29,6 +29,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from hub import tracing
 from schema.errors import HubErrors, HubSchema, ProductionHubErrors
 from schema.notices import Mutation, Subscription
 from schema.people import PeopleMutation, PeopleQuery
@@ -143,12 +144,42 @@ class HubParserCache(ParserCache):
         yield
 
 
-def build_schema(*, production: bool) -> HubSchema:
+class OperationSpan(SchemaExtension):
+    """Trace each GraphQL operation as one span: its type, its name and the error codes returned.
+
+    Listed after ``HubErrors``, whose exit runs first, so the codes are the client's.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        with tracing.span("graphql.operation") as current:
+            yield
+            if current is None:
+                return
+            context = self.execution_context
+            name = context.operation_name or "anonymous"
+            try:
+                kind = context.operation_type.value
+            except Exception:  # no document: the query did not parse
+                kind = "unknown"
+            current.update_name(f"graphql {kind} {name}")
+            current.set_attribute("graphql.operation.type", kind)
+            current.set_attribute("graphql.operation.name", name)
+            errors = context.result.errors if context.result is not None else None
+            if errors:
+                current.set_attribute("hub.error_codes", sorted({_code(error) for error in errors}))
+
+
+def _code(error: GraphQLError) -> str:
+    code = (error.extensions or {}).get("code") or getattr(error.original_error, "code", None)
+    return code if isinstance(code, str) else "INTERNAL"
+
+
+def build_schema(*, production: bool, traced: bool = False) -> HubSchema:
     """Build the schema with query limits; production also hides introspection and field hints.
 
     Development keeps the same limits, so a query that works there works in production; its
     introspection stays on for GraphiQL. Limits come as factories because strawberry
-    deprecates extension instances.
+    deprecates extension instances. ``traced`` adds a span per operation.
     """
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         ProductionHubErrors if production else HubErrors,
@@ -161,6 +192,8 @@ def build_schema(*, production: bool) -> HubSchema:
     if production:
         # The depth limiter skips introspection fields, so introspection goes off with it.
         extensions.append(DisableIntrospection)
+    if traced:
+        extensions.append(OperationSpan)
     config = StrawberryConfig(disable_field_suggestions=production)
     return HubSchema(
         query=RootQuery,

@@ -12,12 +12,12 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
 from hub.notices.config import NoticeSettings
-from hub.settings import Settings
+from hub.settings import OTHER_VARIABLES, GatewaySettings, Settings, known_variables
 from hub.settings_perf import PerfSettings
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "docs" / "configuration.md"
-SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (Settings, NoticeSettings, PerfSettings)
+SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (GatewaySettings, NoticeSettings, PerfSettings)
 
 # Variables read with os.environ outside the settings classes: the demo and the test suite.
 ENVIRON_READ = re.compile(r"""environ(?:\.get)?[(\[]\s*["'](HUB_[A-Z0-9_]+)["']""")
@@ -106,3 +106,14 @@ def test_page_lists_no_unknown_variable() -> None:
 
     for variable in documented_rows():
         assert variable in known, f"docs/configuration.md lists {variable}, which no code reads"
+
+
+def test_settings_holds_every_section_field() -> None:
+    sections = {f"HUB_{name.upper()}" for cls in SETTINGS_CLASSES for name in cls.model_fields}
+
+    assert {f"HUB_{name.upper()}" for name in Settings.model_fields} == sections
+
+
+def test_unknown_variable_check_knows_every_variable_the_code_reads() -> None:
+    assert environ_variables() <= known_variables()
+    assert OTHER_VARIABLES <= set(documented_rows())

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 
 from hub.logging import MaskingFormatter, mask_text
 
@@ -33,3 +36,34 @@ def test_formatter_masks_traceback_text() -> None:
 
     assert "513401198506120315" not in text
     assert "513401********0315" in text
+
+
+JOB_WITH_A_LIBRARY_WARNING = """
+import logging
+from hub.cli import hub
+
+@hub.command("warn-once")
+def warn_once() -> None:
+    logging.getLogger("some.library").warning("retrying resident 513401198506120315")
+    print("done")
+
+hub(["warn-once"])
+"""
+
+
+def test_a_job_masks_library_warnings_on_stderr() -> None:
+    env = {key: value for key, value in os.environ.items() if key != "HUB_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "-c", JOB_WITH_A_LIBRARY_WARNING],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "done\n"
+    assert "WARNING some.library" in result.stderr
+    assert "513401********0315" in result.stderr
+    assert "513401198506120315" not in result.stderr

@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import click
-from pydantic import ValidationError
 
 from adapters.correction import CorrectionAdapter
 from adapters.court import CourtAdapter
@@ -24,12 +23,13 @@ from adapters.idnumber import mask_name
 from adapters.police import PoliceAdapter
 from adapters.prison import PrisonAdapter
 from adapters.sql import SqlAdapter
+from hub import tracing
 from hub.cache_invalidation import judgments_hook, people_hook
 from hub.identity.feed import FeedReport, feed_judgments, feed_people
 from hub.identity.relink import relink
 from hub.identity.service import IdentityService
-from hub.notices.config import NoticeSettings
 from hub.settings import Settings
+from hub.settings_load import load_settings
 from hub.store import Store, create_store
 
 T = TypeVar("T")
@@ -68,7 +68,7 @@ async def poll_identity(store: Store, agency: str, settings: Settings) -> FeedRe
         )
         try:
             await court.start()
-            return await feed_judgments(store, court, progress=progress, on_changes=judgments_hook())
+            return await feed_judgments(store, court, progress=progress, on_changes=judgments_hook(settings))
         finally:
             await court.aclose()
 
@@ -79,7 +79,7 @@ async def poll_identity(store: Store, agency: str, settings: Settings) -> FeedRe
         raise click.ClickException(f"未配置 {variable}。 / {variable} is not set.")
     adapter = adapter_class(url, timeout_s=30.0)
     try:
-        hook = people_hook(adapter.agency)
+        hook = people_hook(adapter.agency, settings)
         return await feed_people(store, adapter, adapter.agency.value, progress=progress, on_page=hook)
     finally:
         await adapter.aclose()
@@ -98,10 +98,10 @@ def feed_message(report: FeedReport) -> str:
 )
 @click.argument("agency", type=click.Choice(AGENCIES))
 def poll_identity_command(agency: str) -> None:
-    settings = _settings()
+    settings = load_settings()
 
     async def run() -> str:
-        store = create_store(_store_url())
+        store = create_store(settings.store_url)
         try:
             report = await poll_identity(store, agency, settings)
         finally:
@@ -116,7 +116,7 @@ def poll_identity_command(agency: str) -> None:
 def relink_command() -> None:
 
     async def run() -> str:
-        store = create_store(_store_url())
+        store = create_store(load_settings().store_url)
         try:
             report = await relink(store, progress=progress)
         finally:
@@ -140,7 +140,7 @@ def relink_command() -> None:
 def people_command(name: str, birth_date: dt.datetime | None, limit: int) -> None:
 
     async def run() -> list[str]:
-        store = create_store(_store_url())
+        store = create_store(load_settings().store_url)
         try:
             found = await IdentityService(store).search(
                 name, birth_date.date() if birth_date else None, limit
@@ -160,28 +160,11 @@ def people_command(name: str, birth_date: dt.datetime | None, limit: int) -> Non
 COMMANDS: tuple[click.Command, ...] = (poll_identity_command, relink_command, people_command)
 
 
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise click.ClickException(
-            f"配置无效，请检查环境变量。 / Invalid settings: {exc.error_count()} errors"
-        ) from exc
-
-
-def _store_url() -> str:
-    # HUB_STORE_URL is read by the notice settings until the two settings objects are merged.
-    try:
-        return NoticeSettings().store_url
-    except ValidationError as exc:
-        raise click.ClickException(
-            f"配置无效，请检查环境变量。 / Invalid settings: {exc.error_count()} errors"
-        ) from exc
-
-
 def _run(work: Callable[[], Awaitable[T]]) -> T:
+    command = click.get_current_context().command_path
     try:
-        return asyncio.run(work())  # type: ignore[arg-type]
+        with tracing.span(command, {"hub.command": command}):
+            return asyncio.run(work())  # type: ignore[arg-type]
     except KeyboardInterrupt:
         click.echo("\n已中断；再次运行将从断点继续。 / Interrupted; run again to resume.", err=True)
         sys.exit(130)

@@ -13,12 +13,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 import click
-from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.bureau import BureauAdapter
 from adapters.court import CourtAdapter
 from adapters.errors import HubError
+from hub import tracing
 from hub.cache_invalidation import judgments_hook
 from hub.calendar import HolidayCalendar
 from hub.notices.config import NoticeSettings
@@ -30,6 +30,7 @@ from hub.notices.poll import skip_history as skip_history_of
 from hub.notices.receipts import collect_receipts
 from hub.notices.views import row_due_dates
 from hub.security_setup import AuditLog, audit_log
+from hub.settings_load import load_settings
 from hub.store import Store, create_store, migrate
 
 T = TypeVar("T")
@@ -39,7 +40,7 @@ T = TypeVar("T")
     "migrate", help="升级枢纽数据库到最新版本。 / Upgrade the hub's database to the newest schema."
 )
 def migrate_command() -> None:
-    settings = _settings()
+    settings = load_settings()
     _run(lambda: migrate(settings.store_url))
     click.echo("枢纽数据库已是最新版本。 / The hub's database is up to date.")
 
@@ -59,7 +60,7 @@ LOOP_OPTION = click.option(
 )
 @LOOP_OPTION
 def poll_command(agency: str, skip_history: bool, loop_s: float | None) -> None:
-    settings = _settings()
+    settings = load_settings()
     if not settings.court_url:
         raise click.ClickException("未配置法院服务地址 HUB_COURT_URL。 / HUB_COURT_URL is not set.")
 
@@ -78,7 +79,7 @@ def poll_command(agency: str, skip_history: bool, loop_s: float | None) -> None:
                     calendar=_calendar(settings),
                     batch_size=settings.poll_batch_size,
                     audit=_audit_log(settings),
-                    on_changes=judgments_hook(),
+                    on_changes=judgments_hook(settings),
                 )
                 if not report.ran:
                     return "另一个轮询正在运行，本次跳过。 / Another poller holds the lock; skipped."
@@ -103,7 +104,7 @@ def poll_command(agency: str, skip_history: bool, loop_s: float | None) -> None:
 @click.command("deliver", help="向司法局发送待发通知书。 / Deliver pending notices to the justice bureaus.")
 @LOOP_OPTION
 def deliver_command(loop_s: float | None) -> None:
-    settings = _settings()
+    settings = load_settings()
     endpoints = settings.bureau_url_by_county()
     if not endpoints:
         raise click.ClickException("未配置司法局服务地址 HUB_BUREAU_URL。 / HUB_BUREAU_URL is not set.")
@@ -142,7 +143,7 @@ def deliver_command(loop_s: float | None) -> None:
 @click.command("receipts", help="读取司法局回执。 / Collect receipts from the justice bureaus.")
 @LOOP_OPTION
 def receipts_command(loop_s: float | None) -> None:
-    settings = _settings()
+    settings = load_settings()
     urls = sorted(set(settings.bureau_url_by_county().values()))
     if not urls:
         raise click.ClickException("未配置司法局服务地址 HUB_BUREAU_URL。 / HUB_BUREAU_URL is not set.")
@@ -174,11 +175,15 @@ async def _repeat(loop_s: float | None, once: Callable[[], Awaitable[str]]) -> s
     In a loop, a hub error of one round (an agency down, say) is printed and the next round
     still runs, as the next cron run would.
     """
+    command = click.get_current_context().command_path
     if loop_s is None:
-        return await once()
+        with tracing.span(command, {"hub.command": command}):
+            return await once()
     while True:
         try:
-            click.echo(await once())
+            # One trace per round: a span over the whole loop would never end.
+            with tracing.span(command, {"hub.command": command}):
+                click.echo(await once())
         except HubError as exc:
             click.echo(f"本轮失败 / Round failed: {exc.bilingual()}", err=True)
         await asyncio.sleep(loop_s)
@@ -186,7 +191,7 @@ async def _repeat(loop_s: float | None, once: Callable[[], Awaitable[str]]) -> s
 
 @click.command("notices", help="列出通知书及其状态（身份已脱敏）。 / List notices (masked identities).")
 def notices_command() -> None:
-    settings = _settings()
+    settings = load_settings()
 
     async def run() -> list[dict[str, object]]:
         async with _store(settings) as store:
@@ -211,14 +216,6 @@ COMMANDS: tuple[click.Command, ...] = (
     receipts_command,
     notices_command,
 )
-
-
-def _settings() -> NoticeSettings:
-    try:
-        return NoticeSettings()
-    except ValidationError as exc:
-        problems = "; ".join(f"HUB_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
-        raise click.ClickException(f"配置无效，请检查环境变量。 / Invalid settings: {problems}") from exc
 
 
 def _audit_log(settings: NoticeSettings) -> AuditLog:

@@ -1,7 +1,7 @@
-"""Settings of the correction-notice flow, read from ``HUB_*`` environment variables.
+"""The correction-notice section of the hub's settings (``HUB_*`` environment variables).
 
-Kept apart from ``hub.settings.Settings`` until the two are merged; the names and defaults
-here are the ones to keep.
+``hub.settings.Settings`` includes this section; code that needs only the notice flow
+takes ``NoticeSettings``.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.bureau import CorrectionNotice
 from adapters.errors import HubError
+from hub import tracing
 from hub.audit import notice_entry
 from hub.calendar import WorkingDayCalendar
 from hub.deadlines import DeadlineRules, receipt_due
@@ -91,12 +92,18 @@ async def deliver(
     for claim in claims:
         bureau = bureaus.get(claim.bureau_county_code)
         started = utcnow()
+        attributes: dict[str, str | int] = {
+            "hub.notice_id": claim.notice_id,
+            "hub.county": claim.bureau_county_code,
+            "hub.attempt": claim.attempts + 1,
+        }
         try:
-            if bureau is None:
-                raise LookupError(
-                    f"no justice-bureau endpoint configured for county {claim.bureau_county_code}"
-                )
-            acceptance_id = await bureau.deliver_notice(claim.payload, claim.idempotency_key)
+            with tracing.span("justice_bureau deliver_notice", attributes, kind="client"):
+                if bureau is None:
+                    raise LookupError(
+                        f"no justice-bureau endpoint configured for county {claim.bureau_county_code}"
+                    )
+                acceptance_id = await bureau.deliver_notice(claim.payload, claim.idempotency_key)
         except Exception as exc:  # every failure is recorded and retried, never dropped
             failing = await _record_failure(store, claim, owner, started, exc, policy, jitter, audit)
             report.failed += 1

@@ -1,0 +1,73 @@
+"""One settings object: every section read once, passed on whole, unknown names reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from adapters.records import Agency
+from hub.app import create_app
+from hub.cli import hub as hub_cli
+from hub.notices.config import NoticeSettings
+from hub.settings import Settings, unknown_variables
+from hub.settings_perf import PerfSettings
+from tests.standins import standins
+
+
+def test_settings_serves_as_each_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_COURT_TIMEOUT_S", "7")
+    monkeypatch.setenv("HUB_DELIVER_BATCH_SIZE", "3")
+    monkeypatch.setenv("HUB_CACHE_TTL_POLICE_S", "11")
+
+    settings = Settings()
+
+    assert isinstance(settings, NoticeSettings)
+    assert isinstance(settings, PerfSettings)
+    assert settings.timeouts()[Agency.COURT] == 7
+    assert settings.deliver_batch_size == 3
+    assert settings.cache_ttls()[Agency.POLICE] == 11
+
+
+async def test_app_uses_the_store_the_settings_object_names(tmp_path: Path) -> None:
+    store = tmp_path / "chosen.sqlite"
+    app = create_app(Settings(store_url=f"sqlite+aiosqlite:///{store}"), adapters=standins())
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
+            response = await client.get("/healthz")
+
+    assert response.status_code == 200
+    assert store.exists()
+
+
+def test_unknown_names_get_the_closest_known_name() -> None:
+    found = unknown_variables(
+        {"HUB_CACHE_TTL_CORTS_S": "5", "HUB_PORT": "8000", "HUB_NO_SUCH_THING": "1", "PATH": "/bin"}
+    )
+
+    assert found == [("HUB_CACHE_TTL_CORTS_S", "HUB_CACHE_TTL_COURT_S"), ("HUB_NO_SUCH_THING", None)]
+
+
+def test_a_command_warns_of_a_misspelt_variable_and_still_runs(tmp_path: Path) -> None:
+    env = {
+        "HUB_STORE_URL": f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}",
+        "HUB_CACHE_TTL_CORTS_S": "5",
+    }
+
+    result = CliRunner().invoke(hub_cli, ["migrate"], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert "未知配置变量 HUB_CACHE_TTL_CORTS_S（是否应为 HUB_CACHE_TTL_COURT_S？）" in result.stderr
+    assert "unknown setting HUB_CACHE_TTL_CORTS_S (did you mean HUB_CACHE_TTL_COURT_S?)" in result.stderr
+
+
+def test_an_invalid_value_stops_a_command_naming_the_variable() -> None:
+    result = CliRunner().invoke(hub_cli, ["migrate"], env={"HUB_LEASE_S": "-1"})
+
+    assert result.exit_code == 1
+    assert "配置无效" in result.output
+    assert "HUB_LEASE_S" in result.output
