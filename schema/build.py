@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator
 
 from graphql import (
@@ -14,19 +15,14 @@ from graphql import (
     ValidationContext,
     ValidationRule,
     Visitor,
+    parse,
     visit,
 )
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 
 from hub import tracing
@@ -129,18 +125,39 @@ def _spreads_in(node: Node) -> list[FragmentSpreadNode]:
     return found
 
 
-class HubParserCache(ParserCache):
-    """``ParserCache`` that leaves a query it cannot parse to strawberry's own parse step.
+# Keyed by the query text and parse options (the token limit among them), and by the
+# schema, document and rules; LRUs, so unique texts cannot grow memory.
+_cached_parse = functools.lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(parse)
+_cached_validate = functools.lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(validate_document)
 
-    The plain extension raises a syntax or token-limit error from its hook, outside the step
-    that turns it into a GraphQL error with a code. So a query that fails to parse here is
-    parsed a second time in that step.
+
+class DocumentLimits(SchemaExtension):
+    """Apply the token, depth and alias limits, parsing and validating each query text once.
+
+    One extension for what strawberry's ``MaxTokensLimiter``, ``AddValidationRules``,
+    ``ParserCache`` and ``ValidationCache`` do, because strawberry builds every extension's
+    hooks anew on each request. A query that fails to parse here is left to strawberry's own
+    parse step, which turns the error into a GraphQL error with a code; raised from this hook,
+    it would escape that step.
     """
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = MAX_TOKENS
+        context.validation_rules = (*context.validation_rules, DEPTH_RULE, ALIAS_RULE)
+        yield
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         with contextlib.suppress(GraphQLError):
-            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+            context.graphql_document = _cached_parse(context.query, **context.parse_options)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.pre_execution_errors = _cached_validate(
+            context.schema._schema, context.graphql_document, context.validation_rules
+        )
         yield
 
 
@@ -178,16 +195,11 @@ def build_schema(*, production: bool, traced: bool = False) -> HubSchema:
     """Build the schema with query limits; production also hides introspection and field hints.
 
     Development keeps the same limits, so a query that works there works in production; its
-    introspection stays on for GraphiQL. Limits come as factories because strawberry
-    deprecates extension instances. ``traced`` adds a span per operation.
+    introspection stays on for GraphiQL. ``traced`` adds a span per operation.
     """
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         ProductionHubErrors if production else HubErrors,
-        # The token limit is a parse option, part of ParserCache's key: it still applies.
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules([DEPTH_RULE, ALIAS_RULE]),
-        lambda: HubParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        DocumentLimits,
     ]
     if production:
         # The depth limiter skips introspection fields, so introspection goes off with it.
