@@ -20,8 +20,11 @@ def main(argv: list[str]) -> int:
         print(f"health check failed: {url!r} is not an http(s) URL", file=sys.stderr)
         return 1
 
+    # No proxy: the URL is the container's own loopback. When the Docker client's config.json
+    # sets proxies, every container gets HTTP_PROXY and the like, and urllib would use them.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:  # noqa: S310 - scheme checked above
+        with opener.open(url, timeout=TIMEOUT_S) as response:
             status = response.status
     except (urllib.error.URLError, OSError) as exc:
         print(f"health check failed: {url}: {exc}", file=sys.stderr)

@@ -185,7 +185,7 @@ def test_dockerfile_serves_the_hub(dockerfile: list[str]) -> None:
     assert instructions(dockerfile, "FROM") == ["python:3.11-slim"]
     assert instructions(dockerfile, "CMD") == ['["hub", "serve"]']
     assert "HUB_HOST=0.0.0.0" in text
-    assert "pip install . " in text
+    assert "pip install '.[tracing]' " in text
     assert "[test]" not in text
     for variable in HUB_VARIABLE.findall(text):
         assert variable in settings_variables(), variable
