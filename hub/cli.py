@@ -7,11 +7,13 @@ import os
 import click
 import uvicorn
 
+from hub.app import create_app
 from hub.audit_commands import audit
 from hub.auth_commands import token
 from hub.identity.commands import COMMANDS as IDENTITY_COMMANDS
 from hub.logging import configure_job_logging, configure_logging
 from hub.notices.commands import COMMANDS as NOTICE_COMMANDS
+from hub.security_setup import SecuritySetupError
 from hub.settings_load import load_settings, warn_unknown_variables
 from hub.tracing import TracingUnavailable, configure_tracing, shutdown_tracing
 
@@ -55,16 +57,12 @@ def serve(host: str | None, port: int | None) -> None:
     click.echo(
         f"政法数据交换枢纽正在启动：http://{bind_host}:{bind_port}/graphql（{settings.env}）", err=True
     )
-    # The factory reads the same HUB_* variables; uvicorn's access log is off because
-    # RequestLogMiddleware writes one line per request.
-    uvicorn.run(
-        "hub.app:create_app",
-        factory=True,
-        host=bind_host,
-        port=bind_port,
-        log_config=None,
-        access_log=False,
-    )
+    try:
+        app = create_app(settings)
+    except SecuritySetupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    # uvicorn's access log is off because RequestLogMiddleware writes one line per request.
+    uvicorn.run(app, host=bind_host, port=bind_port, log_config=None, access_log=False)
 
 
 for _command in (*NOTICE_COMMANDS, *IDENTITY_COMMANDS):

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.audit import (
@@ -38,7 +39,8 @@ MIN_SUBJECT_KEY_BYTES = 16
 
 
 class SecuritySetupError(RuntimeError):
-    """Raised at start-up when production lacks a key it needs; the message names the variable."""
+    """Raised at start-up when a key is missing or unusable; the message, Chinese then English,
+    names the variable to set."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +69,29 @@ def token_verifier(settings: Settings) -> TokenVerifier:
         leeway_s=settings.auth_leeway_s,
     )
     if settings.auth_jwks_file is not None:
-        return TokenVerifier(KeySet.from_jwks_file(settings.auth_jwks_file), config)
+        keys = _key_set("HUB_AUTH_JWKS_FILE", KeySet.from_jwks_file, settings.auth_jwks_file)
+        return TokenVerifier(keys, config)
     if settings.auth_jwks_url:
-        return TokenVerifier(KeySet.from_jwks_url(settings.auth_jwks_url), config)
+        keys = _key_set("HUB_AUTH_JWKS_URL", KeySet.from_jwks_url, settings.auth_jwks_url)
+        return TokenVerifier(keys, config)
     if settings.production:
         raise SecuritySetupError(
-            "production needs HUB_AUTH_JWKS_FILE or HUB_AUTH_JWKS_URL; the local demo key is not accepted"
+            "生产环境须设置 HUB_AUTH_JWKS_FILE 或 HUB_AUTH_JWKS_URL，不接受本地演示密钥。"
+            " / Production needs HUB_AUTH_JWKS_FILE or HUB_AUTH_JWKS_URL; the local demo key is not accepted."
         )
     logger.warning("authentication uses the demo key %s: development only", settings.auth_key_file)
     return TokenVerifier(KeySet.from_local(load_or_create_key(settings.auth_key_file)), config)
+
+
+def _key_set(variable: str, load: Callable[[Any], KeySet], source: object) -> KeySet:
+    """Load the identity provider's keys, naming ``variable`` when they cannot be read."""
+    try:
+        return load(source)
+    except (OSError, ValueError, KeyError, TypeError, httpx.HTTPError) as exc:
+        raise SecuritySetupError(
+            f"无法读取 {variable} 指定的 JWKS 公钥（{type(exc).__name__}），请检查该文件或地址。"
+            f" / The JWKS that {variable} names cannot be read ({type(exc).__name__}): check the file or URL."
+        ) from exc
 
 
 def subject_key(settings: Settings) -> bytes:
@@ -83,10 +99,16 @@ def subject_key(settings: Settings) -> bytes:
     if settings.audit_subject_key:
         key = settings.audit_subject_key.encode("utf-8")
         if len(key) < MIN_SUBJECT_KEY_BYTES:
-            raise SecuritySetupError(f"HUB_AUDIT_SUBJECT_KEY must be {MIN_SUBJECT_KEY_BYTES}+ bytes")
+            raise SecuritySetupError(
+                f"HUB_AUDIT_SUBJECT_KEY 至少须 {MIN_SUBJECT_KEY_BYTES} 字节。"
+                f" / HUB_AUDIT_SUBJECT_KEY must be {MIN_SUBJECT_KEY_BYTES} bytes or longer."
+            )
         return key
     if settings.production:
-        raise SecuritySetupError("production needs HUB_AUDIT_SUBJECT_KEY (a secret of 16+ bytes)")
+        raise SecuritySetupError(
+            f"生产环境须设置 HUB_AUDIT_SUBJECT_KEY（至少 {MIN_SUBJECT_KEY_BYTES} 字节的密钥）。"
+            f" / Production needs HUB_AUDIT_SUBJECT_KEY (a secret of {MIN_SUBJECT_KEY_BYTES} bytes or more)."
+        )
 
     path = settings.audit_subject_key_file
     if not path.exists():

@@ -12,6 +12,7 @@ from adapters.records import Agency
 from hub.app import create_app
 from hub.cli import hub as hub_cli
 from hub.notices.config import NoticeSettings
+from hub.security_setup import SecuritySetupError, token_verifier
 from hub.settings import Settings, unknown_variables
 from hub.settings_perf import PerfSettings
 from tests.standins import standins
@@ -71,3 +72,28 @@ def test_an_invalid_value_stops_a_command_naming_the_variable() -> None:
     assert result.exit_code == 1
     assert "配置无效" in result.output
     assert "HUB_LEASE_S" in result.output
+
+
+def test_production_without_keys_stops_serve_with_one_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # serve's own log set-up would replace the test runner's handlers for later tests.
+    monkeypatch.setattr("hub.cli.configure_logging", lambda level: None)
+    env = {"HUB_ENV": "production", "HUB_STORE_URL": f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}"}
+
+    result = CliRunner().invoke(hub_cli, ["serve", "--port", "18999"], env=env)
+
+    assert result.exit_code == 1
+    assert "生产环境须设置 HUB_AUTH_JWKS_FILE 或 HUB_AUTH_JWKS_URL" in result.output
+    assert "Production needs HUB_AUTH_JWKS_FILE or HUB_AUTH_JWKS_URL" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_jwks_file_names_the_variable(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-jwks.json"
+    broken = tmp_path / "broken-jwks.json"
+    broken.write_text("{not json", encoding="utf-8")
+
+    for path in (missing, broken):
+        with pytest.raises(SecuritySetupError, match="HUB_AUTH_JWKS_FILE"):
+            token_verifier(Settings(auth_jwks_file=path))
