@@ -338,7 +338,7 @@ def _shorten(value: Any) -> Any:
     if isinstance(value, str) and len(value) > MAX_QUOTED_CHARS:
         return value[:MAX_QUOTED_CHARS] + "…"
     if isinstance(value, float):
-        return f"{round(value, 3):g}"  # seconds: 5, 0.2 or 0.18, never 0.18000000000000002
+        return f"{value:.6g}"  # seconds: 5, 0.2, 0.0001 or 0.18, never 0.18000000000000002
     return value
 
 

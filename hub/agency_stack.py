@@ -57,15 +57,10 @@ def wrap_adapters(
         breaker = CircuitBreaker(agency, settings.breaker_policy(), on_change=breaker_gauge(metrics))
         limiter = ConcurrencyLimiter(limits.get(agency, 16), max_wait_s=settings.max_queue_wait_s)
         configured_s = timeouts.get(agency, DEFAULT_TIMEOUT_S)
-        instrumented = InstrumentedAdapter(adapter, metrics)
-        resilient = ResilientAdapter(
-            instrumented,
-            breaker,
-            limiter,
-            resilient_timeout(configured_s),
-            configured_timeout_s=configured_s,
-            metrics=metrics,
+        instrumented = InstrumentedAdapter(
+            adapter, metrics, timeout_s=resilient_timeout(configured_s), configured_timeout_s=configured_s
         )
+        resilient = ResilientAdapter(instrumented, breaker, limiter, metrics=metrics)
         wrapped.append(
             CachingAdapter(resilient, cache, ttls.get(agency, 0.0), fill_lock_s=settings.cache_fill_lock_s)
         )

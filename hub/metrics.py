@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from adapters.contract import RecordAdapter
-from adapters.errors import HubError
+from adapters.errors import HubError, UpstreamTimeout
 from adapters.idnumber import IdNumber
 from adapters.records import Agency, AgencyRecords
 from hub import tracing
@@ -189,12 +189,27 @@ def metrics_endpoint(
 
 
 class InstrumentedAdapter:
-    """Times every call to the agency, counts its errors, and logs one line per call."""
+    """Times every call to the agency, counts its errors, and logs one line per call.
 
-    def __init__(self, inner: RecordAdapter, metrics: HubMetrics | None = None) -> None:
+    With ``timeout_s``, a call still running after that many seconds ends in
+    ``UpstreamTimeout``, which is logged, counted and traced like any other failure. The
+    error names ``configured_timeout_s``, the timeout the settings give, when the caller
+    passes a shorter one to finish first.
+    """
+
+    def __init__(
+        self,
+        inner: RecordAdapter,
+        metrics: HubMetrics | None = None,
+        *,
+        timeout_s: float | None = None,
+        configured_timeout_s: float | None = None,
+    ) -> None:
         self.agency = inner.agency
         self.inner = inner
         self.metrics = metrics or METRICS
+        self.timeout_s = timeout_s
+        self.configured_timeout_s = configured_timeout_s or timeout_s
 
     async def start(self) -> None:
         await self.inner.start()
@@ -222,12 +237,27 @@ class InstrumentedAdapter:
         with tracing.span(f"{self.agency.value} {operation}", attributes, kind="client"):
             started = time.perf_counter()
             try:
-                result = await call()
+                result = await self._within_timeout(operation, call)
             except Exception as exc:
                 self._observe(operation, subject, started, exc)
                 raise
+            except asyncio.CancelledError:
+                # The caller gave up (its own deadline, or it was cancelled): no answer came.
+                self._observe(operation, subject, started, CallCancelled())
+                raise
             self._observe(operation, subject, started, None)
             return result
+
+    async def _within_timeout(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
+        if self.timeout_s is None:
+            return await call()
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                return await call()
+        except TimeoutError as exc:
+            raise UpstreamTimeout(
+                agency=self.agency.value, operation=operation, timeout_s=self.configured_timeout_s
+            ) from exc
 
     def _observe(self, operation: str, subject: str, started: float, error: Exception | None) -> None:
         seconds = time.perf_counter() - started
@@ -244,6 +274,14 @@ class InstrumentedAdapter:
         )
 
 
+class CallCancelled(Exception):
+    """Stands for a call its caller cancelled, in the log line, the error count and the span."""
+
+    code = "CANCELLED"
+
+
 def _code(error: BaseException) -> str:
     # Anything outside the hub's tree is an adapter bug; its class name is safe to label.
-    return error.code if isinstance(error, HubError) else type(error).__name__
+    if isinstance(error, HubError | CallCancelled):
+        return error.code
+    return type(error).__name__

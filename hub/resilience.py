@@ -210,25 +210,25 @@ class ConcurrencyLimiter:
 
 
 class ResilientAdapter:
-    """A ``RecordAdapter`` behind a breaker, a concurrency limit and a timeout (seconds)."""
+    """A ``RecordAdapter`` behind a circuit breaker and a concurrency limit.
+
+    The timeout of each call is the inner adapter's (``hub.metrics.InstrumentedAdapter``),
+    so a call that runs out of time is logged and counted as ``UpstreamTimeout`` there, and
+    counts as a failure here.
+    """
 
     def __init__(
         self,
         inner: RecordAdapter,
         breaker: CircuitBreaker,
         limiter: ConcurrencyLimiter,
-        timeout_s: float,
         *,
-        configured_timeout_s: float | None = None,
         metrics: HubMetrics | None = None,
     ) -> None:
         self.agency = inner.agency
         self.inner = inner
         self.breaker = breaker
         self.limiter = limiter
-        self.timeout_s = timeout_s
-        # The timeout an error names: the one the settings give, which ``timeout_s`` undercuts.
-        self.configured_timeout_s = timeout_s if configured_timeout_s is None else configured_timeout_s
         self.metrics = metrics or METRICS
         self.metrics.set_breaker_state(self.agency, breaker.state.value)
 
@@ -268,7 +268,7 @@ class ResilientAdapter:
             raise UpstreamSaturated(agency=self.agency.value, operation=operation, limit=self.limiter.limit)
 
         try:
-            result = await self._call(operation, call)
+            result = await call()
         except BaseException as exc:
             self._settle(permit, exc)
             raise
@@ -276,15 +276,6 @@ class ResilientAdapter:
             self.limiter.release()
         self.breaker.record_success(permit)
         return result
-
-    async def _call(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
-        try:
-            async with asyncio.timeout(self.timeout_s):
-                return await call()
-        except TimeoutError as exc:
-            raise UpstreamTimeout(
-                agency=self.agency.value, operation=operation, timeout_s=self.configured_timeout_s
-            ) from exc
 
     def _settle(self, permit: Permit, exc: BaseException) -> None:
         if isinstance(exc, asyncio.CancelledError):

@@ -18,6 +18,7 @@ to the agencies' legacy systems, which would not read it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sys
@@ -35,7 +36,10 @@ __all__ = [
     "configure_tracing",
     "enabled",
     "force_flush",
+    "job_span",
     "mark_failed",
+    "safe_text",
+    "safe_value",
     "shutdown_tracing",
     "span",
 ]
@@ -46,6 +50,9 @@ SERVICE_NAME = "justice-exchange-hub"
 Mode = Literal["off", "otlp", "console"]
 Kind = Literal["server", "client", "internal"]
 AttributeValue = str | int | float | bool
+
+# Maximum length of a span name or string attribute; a longer one is cut.
+MAX_TEXT_CHARS = 128
 
 _provider: TracerProvider | None = None
 _tracer: Tracer | None = None
@@ -60,7 +67,7 @@ def enabled() -> bool:
 
 
 def configure_tracing(mode: Mode, *, sample_ratio: float = 1.0, exporter: SpanExporter | None = None) -> None:
-    """Start exporting spans as ``mode`` says, keeping ``sample_ratio`` of new traces.
+    """Start exporting spans through the exporter ``mode`` names, keeping ``sample_ratio`` of new traces.
 
     A trace that a caller's ``traceparent`` marks as sampled, or not, keeps that choice.
     ``exporter`` replaces the one ``mode`` would build; tests pass an in-memory exporter.
@@ -130,19 +137,51 @@ def span(
     parent = TraceContextTextMapPropagator().extract(dict(headers)) if headers else None
     kinds = {"server": SpanKind.SERVER, "client": SpanKind.CLIENT, "internal": SpanKind.INTERNAL}
     with tracer.start_as_current_span(
-        name,
+        safe_text(name),
         context=parent,
         kind=kinds[kind],
-        attributes=dict(attributes or {}),
+        attributes={key: safe_value(value) for key, value in (attributes or {}).items()},
         record_exception=False,
         set_status_on_exception=False,
     ) as current:
         try:
             yield current
+        except asyncio.CancelledError:
+            mark_failed(current, "CANCELLED")
+            raise
         except BaseException as exc:
             code = getattr(exc, "code", None)
             mark_failed(current, code if isinstance(code, str) else type(exc).__name__)
             raise
+
+
+def job_span(command: str, params: Mapping[str, object]) -> contextlib.AbstractContextManager[Span | None]:
+    """Open the span of one run or round of the ``hub`` job ``command``, e.g. ``poll``.
+
+    The name is fixed (``hub poll``), whatever path started the job (``python -m hub``
+    or the ``hub`` script); an ``agency`` argument becomes ``hub.agency``.
+    """
+    name = f"hub {command}"
+    attributes: dict[str, AttributeValue] = {"hub.command": name}
+    agency = params.get("agency")
+    if isinstance(agency, str):
+        attributes["hub.agency"] = agency
+    return span(name, attributes)
+
+
+def safe_text(text: str) -> str:
+    """Mask ID-number-shaped values and cut ``text`` to ``MAX_TEXT_CHARS``.
+
+    A span's name or attribute can come from the caller (an operation name, a request id),
+    and a caller can put an ID number there.
+    """
+    from hub.logging import mask_text  # hub.logging imports this module
+
+    return mask_text(text)[:MAX_TEXT_CHARS]
+
+
+def safe_value(value: AttributeValue) -> AttributeValue:
+    return safe_text(value) if isinstance(value, str) else value
 
 
 def mark_failed(current: Span | None, error_type: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from graphql import (
     DocumentNode,
@@ -26,10 +27,13 @@ from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 
 from hub import tracing
-from schema.errors import HubErrors, HubSchema, ProductionHubErrors
+from schema.errors import HubErrors, HubSchema, ProductionHubErrors, error_code
 from schema.notices import Mutation, Subscription
 from schema.people import PeopleMutation, PeopleQuery
 from schema.query import Query
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Span
 
 RootQuery = merge_types("Query", (Query, PeopleQuery))
 RootMutation = merge_types("Mutation", (Mutation, PeopleMutation))
@@ -164,31 +168,31 @@ class DocumentLimits(SchemaExtension):
 class OperationSpan(SchemaExtension):
     """Trace each GraphQL operation as one span: its type, its name and the error codes returned.
 
-    Listed after ``HubErrors``, whose exit runs first, so the codes are the client's.
+    The codes are the ones the client sees (``schema.errors.error_code``). The operation
+    name is the caller's text, so it is masked and cut like every span text.
     """
 
     def on_operation(self) -> Iterator[None]:
         with tracing.span("graphql.operation") as current:
-            yield
-            if current is None:
-                return
-            context = self.execution_context
-            name = context.operation_name or "anonymous"
             try:
-                kind = context.operation_type.value
-            except Exception:  # no document: the query did not parse
-                kind = "unknown"
-            current.update_name(f"graphql {kind} {name}")
-            current.set_attribute("graphql.operation.type", kind)
-            current.set_attribute("graphql.operation.name", name)
-            errors = context.result.errors if context.result is not None else None
-            if errors:
-                current.set_attribute("hub.error_codes", sorted({_code(error) for error in errors}))
+                yield
+            finally:
+                if current is not None:
+                    self._describe(current)
 
-
-def _code(error: GraphQLError) -> str:
-    code = (error.extensions or {}).get("code") or getattr(error.original_error, "code", None)
-    return code if isinstance(code, str) else "INTERNAL"
+    def _describe(self, current: Span) -> None:
+        context = self.execution_context
+        name = tracing.safe_text(context.operation_name or "anonymous")
+        try:
+            kind = context.operation_type.value
+        except Exception:  # no document, or no operation of that name in it
+            kind = "unknown"
+        current.update_name(f"graphql {kind} {name}")
+        current.set_attribute("graphql.operation.type", kind)
+        current.set_attribute("graphql.operation.name", name)
+        errors = context.result.errors if context.result is not None else None
+        if errors:
+            current.set_attribute("hub.error_codes", sorted({error_code(error) for error in errors}))
 
 
 def build_schema(*, production: bool, traced: bool = False) -> HubSchema:

@@ -130,6 +130,18 @@ class ProductionHubErrors(HubErrors):
     hide_suggestions = True
 
 
+def error_code(error: GraphQLError) -> str:
+    """Return the ``extensions.code`` that ``client_error`` gives ``error``."""
+    original = error.original_error
+    if isinstance(original, HubError):
+        return original.code
+    if original is not None and not isinstance(original, GraphQLError):
+        return INTERNAL_CODE
+    if error.extensions and isinstance(error.extensions.get("code"), str):
+        return str(error.extensions["code"])
+    return PARSE_CODE if isinstance(error, GraphQLSyntaxError) else VALIDATION_CODE
+
+
 def client_error(error: GraphQLError, language: str, hide_suggestions: bool = False) -> GraphQLError:
     """Return the error as a client may see it, in ``language`` (``zh`` or ``en``)."""
     original = error.original_error

@@ -161,9 +161,9 @@ COMMANDS: tuple[click.Command, ...] = (poll_identity_command, relink_command, pe
 
 
 def _run(work: Callable[[], Awaitable[T]]) -> T:
-    command = click.get_current_context().command_path
+    context = click.get_current_context()
     try:
-        with tracing.span(command, {"hub.command": command}):
+        with tracing.job_span(context.command.name or "job", context.params):
             return asyncio.run(work())  # type: ignore[arg-type]
     except KeyboardInterrupt:
         click.echo("\n已中断；再次运行将从断点继续。 / Interrupted; run again to resume.", err=True)

@@ -175,14 +175,15 @@ async def _repeat(loop_s: float | None, once: Callable[[], Awaitable[str]]) -> s
     In a loop, a hub error of one round (an agency down, say) is printed and the next round
     still runs, as the next cron run would.
     """
-    command = click.get_current_context().command_path
+    context = click.get_current_context()
+    command, params = context.command.name or "job", context.params
     if loop_s is None:
-        with tracing.span(command, {"hub.command": command}):
+        with tracing.job_span(command, params):
             return await once()
     while True:
         try:
             # One trace per round: a span over the whole loop would never end.
-            with tracing.span(command, {"hub.command": command}):
+            with tracing.job_span(command, params):
                 click.echo(await once())
         except HubError as exc:
             click.echo(f"本轮失败 / Round failed: {exc.bilingual()}", err=True)

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.records import JudgmentChange
+from hub import tracing
 from hub.audit import notice_entry
 from hub.calendar import WorkingDayCalendar
 from hub.deadlines import DeadlineRules
@@ -102,7 +103,9 @@ async def poll_court(
         for _ in range(max_batches):
             position = await read_watermark(store, agency)
             report.watermark = position
-            changes = [c for c in await court.judgment_changes(position, batch_size) if c.sequence > position]
+            with tracing.span("court judgment_changes", {"hub.agency": "court"}, kind="client"):
+                listed = await court.judgment_changes(position, batch_size)
+            changes = [c for c in listed if c.sequence > position]
             if not changes:
                 break
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.bureau import BureauReceipt
+from hub import tracing
 from hub.audit import notice_entry
 from hub.notices.locks import PollLock
 from hub.notices.watermarks import WatermarkMoved, advance_watermark, read_watermark
@@ -82,7 +83,9 @@ async def _collect_one(
 ) -> None:
     for _ in range(max_batches):
         position = await read_watermark(store, agency)
-        receipts = [r for r in await source.receipts_after(position, batch_size) if r.sequence > position]
+        with tracing.span("justice_bureau receipts_after", {"hub.agency": "justice_bureau"}, kind="client"):
+            listed = await source.receipts_after(position, batch_size)
+        receipts = [r for r in listed if r.sequence > position]
         if not receipts:
             return
         try:

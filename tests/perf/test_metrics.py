@@ -133,18 +133,23 @@ async def test_wrapped_stack_counts_hits_breaker_state_and_calls() -> None:
     assert sample(metrics, "hub_upstream_call_seconds_count", agency="court", outcome="ok") == 1
 
 
-async def test_wrapped_timeout_names_the_configured_seconds() -> None:
+async def test_wrapped_timeout_is_logged_counted_and_named(caplog: pytest.LogCaptureFixture) -> None:
     settings = PerfSettings()
-    cache = build_record_cache(settings, is_cacheable=always_cacheable, metrics=fresh_metrics())
+    metrics = fresh_metrics()
+    cache = build_record_cache(settings, is_cacheable=always_cacheable, metrics=metrics)
     court = StandInAdapter(Agency.COURT, delay_s=1.0)
-    [wrapped] = wrap_adapters([court], settings, {Agency.COURT: 0.2}, cache, metrics=fresh_metrics())
+    [wrapped] = wrap_adapters([court], settings, {Agency.COURT: 0.2}, cache, metrics=metrics)
 
-    with pytest.raises(UpstreamTimeout) as timed_out:
+    with caplog.at_level(logging.INFO, logger="hub.metrics"), pytest.raises(UpstreamTimeout) as timed_out:
         await wrapped.fetch_records(PERSON)
 
-    # The breaker gave up at 0.18 s; the officer is told what the settings say.
+    # The call gave up at 0.18 s; the officer is told what the settings say.
     assert timed_out.value.render() == "法院系统在 0.2 秒内未响应。"
     assert timed_out.value.bilingual().endswith("[fetch_records]")
+    assert sample(metrics, "hub_upstream_errors_total", agency="court", code="UPSTREAM_TIMEOUT") == 1
+    assert sample(metrics, "hub_breaker_state", agency="court") == 0
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("upstream agency=court")]
+    assert "outcome=error code=UPSTREAM_TIMEOUT" in line
 
 
 def test_resilient_timeout_ends_before_the_lookup_gives_up() -> None:

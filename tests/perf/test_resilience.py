@@ -17,6 +17,7 @@ from adapters.errors import (
     UpstreamUnavailable,
 )
 from adapters.records import Agency
+from hub.metrics import InstrumentedAdapter
 from hub.records import FetchStatus, PriorRecordService
 from hub.resilience import BreakerPolicy, BreakerState, CircuitBreaker, ConcurrencyLimiter, ResilientAdapter
 from tests.perf.fakes import PERSON, FakeClock, fresh_metrics, sample
@@ -174,7 +175,9 @@ def resilient(
 ) -> ResilientAdapter:
     subject = CircuitBreaker(inner.agency, BreakerPolicy(consecutive_failures=failures, cool_down_s=60))
     limiter = ConcurrencyLimiter(limit, max_wait_s=wait_s)
-    return ResilientAdapter(inner, subject, limiter, timeout_s, metrics=fresh_metrics())
+    metrics = fresh_metrics()
+    timed = InstrumentedAdapter(inner, metrics, timeout_s=timeout_s)
+    return ResilientAdapter(timed, subject, limiter, metrics=metrics)
 
 
 async def test_open_breaker_refuses_without_calling() -> None:

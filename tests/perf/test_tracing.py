@@ -43,8 +43,8 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 
 @contextlib.asynccontextmanager
-async def hub_client(adapters: list[StandInAdapter]) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(), adapters=adapters, wrap=True)
+async def hub_client(adapters: list[StandInAdapter], **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(Settings(**settings), adapters=adapters, wrap=True)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         headers = bearer("judge")
@@ -52,8 +52,10 @@ async def hub_client(adapters: list[StandInAdapter]) -> AsyncIterator[httpx.Asyn
             yield client
 
 
-async def lookup(adapters: list[StandInAdapter], headers: dict[str, str] | None = None) -> httpx.Response:
-    async with hub_client(adapters) as client:
+async def lookup(
+    adapters: list[StandInAdapter], headers: dict[str, str] | None = None, **settings: Any
+) -> httpx.Response:
+    async with hub_client(adapters, **settings) as client:
         return await client.post(
             "/graphql", json={"query": QUERY, "variables": {"id": ID_NUMBER}}, headers=headers or {}
         )
@@ -111,6 +113,40 @@ async def test_spans_carry_no_id_number_name_or_argument(spans: InMemorySpanExpo
         assert "idNumber" not in text
 
 
+async def test_id_number_in_caller_text_is_masked(spans: InMemorySpanExporter) -> None:
+    async with hub_client(standins()) as client:
+        await client.post(
+            "/graphql",
+            json={"query": f"query Lookup_{ID_NUMBER} {{ __typename }}"},
+            headers={"X-Request-ID": ID_NUMBER},
+        )
+    found = finished(spans)
+
+    texts = [f"{span.name} {dict(span.attributes or {})}" for span in found]
+    assert len(found) == 2
+    assert not [text for text in texts if ID_NUMBER in text]
+    assert named(found, "POST /graphql").attributes == {
+        "http.request.method": "POST",
+        "url.path": "/graphql",
+        "hub.request_id": "513401********0315",
+        "http.response.status_code": 200,
+    }
+
+
+async def test_client_mistakes_keep_their_codes(spans: InMemorySpanExporter) -> None:
+    async with hub_client(standins()) as client:
+        await client.post("/graphql", json={"query": "query Typo { priorRecordz }"})
+        await client.post("/graphql", json={"query": "query Broken { priorRecords("})
+        await client.post("/graphql", json={"query": "query A { __typename }", "operationName": "B"})
+    found = finished(spans)
+
+    codes = {span.name: (span.attributes or {}).get("hub.error_codes") for span in found}
+    assert codes["graphql query Typo"] == ("GRAPHQL_VALIDATION_FAILED",)
+    # A query that does not parse has no operation name to show.
+    assert codes["graphql unknown anonymous"] == ("GRAPHQL_PARSE_FAILED",)
+    assert "graphql unknown B" in codes
+
+
 async def test_the_callers_traceparent_is_continued(spans: InMemorySpanExporter) -> None:
     await lookup(standins(), headers={"traceparent": f"00-{TRACE_ID}-{PARENT_SPAN_ID}-01"})
     server = named(finished(spans), "POST /graphql")
@@ -135,6 +171,17 @@ async def test_failing_agency_span_carries_the_error_code(spans: InMemorySpanExp
     assert police.status.status_code is StatusCode.UNSET
     assert operation.attributes is not None
     assert operation.attributes["hub.error_codes"] == ("UPSTREAM_UNAVAILABLE",)
+
+
+async def test_timed_out_agency_span_says_upstream_timeout(spans: InMemorySpanExporter) -> None:
+    adapters = standins(court=StandInAdapter(Agency.COURT, delay_s=2.0))
+
+    await lookup(adapters, court_timeout_s=0.2)
+    court = named(finished(spans), "court fetch_records")
+
+    assert court.status.status_code is StatusCode.ERROR
+    assert court.attributes is not None
+    assert court.attributes["error.type"] == "UPSTREAM_TIMEOUT"
 
 
 async def test_tracing_off_records_nothing_and_serves_as_usual() -> None:
@@ -206,6 +253,15 @@ def test_job_round_from_the_command_line_is_traced(tmp_path: Path) -> None:
     assert '"name": "hub relink"' in relinked.stderr
     assert '"name"' not in relinked.stdout
     assert not tracing.enabled()
+
+
+def test_job_span_has_a_fixed_name_and_the_agency(spans: InMemorySpanExporter) -> None:
+    with tracing.job_span("poll", {"agency": "court", "loop_s": None}):
+        pass
+
+    [job] = finished(spans)
+    assert job.name == "hub poll"
+    assert job.attributes == {"hub.command": "hub poll", "hub.agency": "court"}
 
 
 def test_tracing_without_the_packages_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
