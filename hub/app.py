@@ -48,6 +48,7 @@ from hub.settings import Settings
 from hub.settings_perf import PerfSettings
 from hub.store import create_store, migrate
 from hub.tracing import configure_tracing, shutdown_tracing
+from hub.tracing import enabled as tracing_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +73,9 @@ def create_app(
     notice_settings = notice_settings or settings
     perf = perf_settings or settings
     metrics = metrics or METRICS
-    # Off leaves tracing as it is, so a test's own exporter stays in place.
-    traced_here = perf.tracing != "off"
+    # Off leaves tracing as it is, so a test's own exporter stays in place; so does tracing
+    # that `hub serve` has already started.
+    traced_here = perf.tracing != "off" and not tracing_enabled()
     if traced_here:
         configure_tracing(perf.tracing, sample_ratio=perf.tracing_sample_ratio)
     if wrap is None:

@@ -28,9 +28,11 @@ def hub(ctx: click.Context) -> None:
 
 def _start_tracing(ctx: click.Context) -> None:
     """Export the command's spans when HUB_TRACING is on, flushing them as the command ends."""
-    if os.environ.get("HUB_TRACING", "off").strip().lower() in ("", "off"):
+    if not any(name.upper() == "HUB_TRACING" for name in os.environ):
         return
     settings = load_settings()
+    if settings.tracing == "off":
+        return
     try:
         configure_tracing(settings.tracing, sample_ratio=settings.tracing_sample_ratio)
     except TracingUnavailable as exc:

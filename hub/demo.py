@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+import click
 import httpx
 import uvicorn
 
@@ -44,6 +46,20 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout_s: fl
             pass
         time.sleep(0.3)
     raise SystemExit(f"模拟器在 {timeout_s:.0f} 秒内未就绪：{url}")
+
+
+def ensure_port_free(host: str, port: int, variable: str) -> None:
+    """Stop the demo when ``port`` is taken, before another program serves requests meant for it."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the servers do: a port left in TIME_WAIT by the last run is free to use.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SystemExit(
+                f"端口 {host}:{port} 已被占用，请停止占用它的程序或设置 {variable}。"
+                f" / Port {host}:{port} is in use: stop what holds it or set {variable}."
+            ) from exc
 
 
 def demo_environment() -> dict[str, str]:
@@ -141,6 +157,19 @@ def main() -> None:
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     for name, value in demo_environment().items():
         os.environ.setdefault(name, value)
+    # Checked here, before any child starts, so a bad value is reported on this terminal
+    # rather than only in the notice log.
+    from hub.settings_load import load_settings, warn_unknown_variables
+
+    try:
+        settings = load_settings()
+    except click.ClickException as exc:
+        print(exc.format_message(), file=sys.stderr, flush=True)
+        raise SystemExit(1) from exc
+    warn_unknown_variables()
+    ensure_port_free("127.0.0.1", COURT_PORT, "HUB_DEMO_COURT_PORT")
+    ensure_port_free("127.0.0.1", BUREAU_PORT, "HUB_DEMO_BUREAU_PORT")
+    ensure_port_free(settings.host, settings.port, "HUB_PORT")
 
     children: list[subprocess.Popen[bytes]] = []
     stopping = threading.Event()
@@ -152,16 +181,15 @@ def main() -> None:
             build_person_index(notice_log)
             children += start_notice_flow(notice_log)
 
-            from hub.settings import Settings
-
-            settings = Settings()
             address = f"http://{settings.host}:{settings.port}/graphql"
             print(f"政法数据交换枢纽演示：{address} （Ctrl+C 停止）", flush=True)
             print(f"通知书流转日志：{DEMO_DIR / 'notices.log'}", flush=True)
             print("签发演示令牌：.venv/bin/hub token --role judge --unit court:513400", flush=True)
             watcher = threading.Thread(target=watch_children, args=(children, stopping), daemon=True)
             watcher.start()
-            uvicorn.run("hub.app:create_app", factory=True, host=settings.host, port=settings.port)
+            from hub.app import create_app
+
+            uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
         finally:
             stopping.set()
             for child in children:

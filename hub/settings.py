@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapters.records import Agency
@@ -123,6 +123,11 @@ class GatewaySettings(BaseSettings):
         default=600, ge=1, description="HUB_RATE_REQUESTS_PER_MINUTE: GraphQL requests per user and minute"
     )
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_word(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @property
     def production(self) -> bool:
         return self.env == "production"
@@ -172,7 +177,8 @@ def unknown_variables(environ: Mapping[str, str]) -> list[tuple[str, str | None]
     known = known_variables()
     found = []
     for name in sorted(environ):
-        if name.startswith("HUB_") and name not in known:
-            guesses = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        # pydantic-settings matches names whatever their case, so HUB_port sets HUB_PORT.
+        if name.upper().startswith("HUB_") and name.upper() not in known:
+            guesses = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.8)
             found.append((name, guesses[0] if guesses else None))
     return found

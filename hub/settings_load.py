@@ -1,13 +1,33 @@
-"""Load ``Settings`` for a command: a bad value stops it with both languages, unknown names warn."""
+"""Load ``Settings`` for a command: a bad value stops it in both languages, unknown names warn."""
 
 from __future__ import annotations
 
 import os
+import re
+from typing import Any
 
 import click
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from hub.settings import Settings, unknown_variables
+
+# The expected form of a value, by pydantic error type; ``{...}`` fields come from the error's ctx.
+REASONS_ZH = {
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "literal_error": "应为以下之一：{expected}",
+    "string_type": "应为文本",
+    "json_invalid": "应为有效的 JSON",
+    "url_parsing": "应为有效的地址",
+}
+_FIELD_IN_SETTINGS_ERROR = re.compile(r'field "([a-z0-9_]+)"')
 
 
 def load_settings() -> Settings:
@@ -16,13 +36,33 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         raise click.ClickException(invalid_settings_message(exc)) from exc
+    except SettingsError as exc:
+        # pydantic-settings could not decode a JSON value (a list or an object).
+        match = _FIELD_IN_SETTINGS_ERROR.search(str(exc))
+        name = f"HUB_{match.group(1).upper()}" if match else "HUB_*"
+        raise click.ClickException(
+            f"配置无效：{name} 应为有效的 JSON。 / Invalid settings: {name} is not valid JSON."
+        ) from exc
 
 
 def invalid_settings_message(exc: ValidationError) -> str:
-    problems = "; ".join(
-        f"HUB_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in exc.errors()
-    )
-    return f"配置无效，请检查环境变量。 / Invalid settings: {problems}"
+    """Name each invalid variable with what it should be, in Chinese and then in English.
+
+    Only the variable is named, never a part inside its JSON value, and never the value,
+    which may be a secret.
+    """
+    problems = [(f"HUB_{str(error['loc'][0]).upper()}", error) for error in exc.errors()]
+    zh = "；".join(f"{name} {_reason_zh(error)}" for name, error in problems)
+    en = "; ".join(f"{name}: {error['msg']}" for name, error in problems)
+    return f"配置无效：{zh}。 / Invalid settings: {en}"
+
+
+def _reason_zh(error: Any) -> str:
+    template = REASONS_ZH.get(error["type"], "格式不正确")
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return "格式不正确"
 
 
 def warn_unknown_variables() -> None:

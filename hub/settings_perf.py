@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapters.records import Agency
@@ -109,6 +109,12 @@ class PerfSettings(BaseSettings):
         description="HUB_TRACING_SAMPLE_RATIO: share of new traces kept, 0 to 1; a caller's "
         "traceparent decision wins",
     )
+
+    @field_validator("tracing", mode="before")
+    @classmethod
+    def _tracing_word(cls, value: object) -> object:
+        """Accept any case, and an empty value as ``off``."""
+        return (value.strip().lower() or "off") if isinstance(value, str) else value
 
     def metrics_token_value(self) -> str | None:
         return None if self.metrics_token is None else self.metrics_token.get_secret_value()

@@ -97,3 +97,41 @@ def test_unreadable_jwks_file_names_the_variable(tmp_path: Path) -> None:
     for path in (missing, broken):
         with pytest.raises(SecuritySetupError, match="HUB_AUTH_JWKS_FILE"):
             token_verifier(Settings(auth_jwks_file=path))
+
+
+def test_names_match_in_any_case_as_pydantic_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_port", "8123")
+
+    assert Settings().port == 8123
+    assert unknown_variables({"HUB_port": "8123", "hub_tracing": "off"}) == []
+
+
+@pytest.mark.parametrize(("written", "read"), [("", "off"), ("OFF", "off"), (" Console ", "console")])
+def test_tracing_accepts_any_case_and_empty(written: str, read: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_TRACING", written)
+    monkeypatch.setenv("HUB_LOG_LEVEL", "debug")
+
+    settings = Settings()
+
+    assert settings.tracing == read
+    assert settings.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "zh"),
+    [
+        ("HUB_LEASE_S", "-1", "HUB_LEASE_S 应大于 0"),
+        ("HUB_PORT", "abc", "HUB_PORT 应为整数"),
+        ("HUB_TRACING", "bogus", "HUB_TRACING 应为以下之一：'off', 'otlp' or 'console'"),
+        ("HUB_AUTH_ALGORITHMS", "[1]", "HUB_AUTH_ALGORITHMS 应为文本"),
+        ("HUB_BUREAU_ENDPOINTS", "not json", "HUB_BUREAU_ENDPOINTS 应为有效的 JSON"),
+    ],
+)
+def test_invalid_values_are_explained_in_chinese_first(variable: str, value: str, zh: str) -> None:
+    result = CliRunner().invoke(hub_cli, ["notices"], env={variable: value})
+
+    assert result.exit_code == 1
+    assert f"配置无效：{zh}" in result.output
+    assert f"Invalid settings: {variable}" in result.output
+    assert "Traceback" not in result.output
+    assert f"{variable}_" not in result.output
