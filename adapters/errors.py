@@ -264,6 +264,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The {agency} adapter is not ready (it could not reach the system at start-up and is retrying),"
         " so the system was not queried.",
     ),
+    "upstream.no_operation": (
+        "{agency_zh}系统地址上的服务没有操作 {operation}，该地址可能指向了别的服务：请检查该系统的地址配置。",
+        "The service at the {agency} system's URL has no operation {operation}; the URL may name another"
+        " service: check the URL configured for it.",
+    ),
     "upstream.adapter_failed": (
         "{agency_zh}系统适配器内部出错，已记录日志，本次未取得该系统数据。",
         "The {agency} adapter failed internally; the error was logged and no data came from it.",
@@ -560,6 +565,12 @@ class AdapterNotReady(UpstreamUnavailable):
     """Raised when an adapter is called before its start-up (loading a WSDL) has succeeded."""
 
     default_key = "upstream.not_ready"
+
+
+class UpstreamOperationMissing(UpstreamError):
+    """Raised when the service at an agency's URL has no ``operation``: the URL names another service."""
+
+    default_key = "upstream.no_operation"
 
 
 class AdapterFailure(UpstreamError):

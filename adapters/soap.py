@@ -37,6 +37,7 @@ from adapters.errors import (
     UpstreamDataError,
     UpstreamError,
     UpstreamFault,
+    UpstreamOperationMissing,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -182,10 +183,13 @@ class SoapClient:
         """Send ``operation`` and return zeep's parsed result; raise only ``UpstreamError``s."""
         if self._service is None:
             raise AdapterNotReady(agency=self.agency, operation=operation)
-        service = self._service
+        try:
+            method = self._service[operation]
+        except AttributeError as exc:  # zeep's way of saying the WSDL has no such operation
+            raise UpstreamOperationMissing(agency=self.agency, operation=operation) from exc
 
         async with self._timed(operation):
-            return await service[operation](**params)
+            return await method(**params)
 
     async def aclose(self) -> None:
         await self._http.aclose()

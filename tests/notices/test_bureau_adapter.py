@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from adapters.bureau import BureauAdapter, CorrectionNotice
-from adapters.errors import UpstreamError, UpstreamFault, UpstreamTimeout, UpstreamUnavailable
+from adapters.errors import (
+    UpstreamError,
+    UpstreamFault,
+    UpstreamOperationMissing,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from simulators.court.app import create_app as create_court_app
 from tests.notices.conftest import Bureau
+from tests.servers import serve_in_thread
 
 NOTICE = CorrectionNotice(
     court_name="会理市人民法院",
@@ -92,3 +101,17 @@ async def test_a_county_path_accepts_only_its_own_county(bureau: Bureau) -> None
             await xichang.deliver_notice(NOTICE, "key-p")
     finally:
         await xichang.aclose()
+
+
+async def test_bureau_url_naming_the_court_service_is_reported(tmp_path: Path) -> None:
+    with serve_in_thread(create_court_app(str(tmp_path / "court.sqlite"))) as court:
+        wrong = BureauAdapter(f"{court}/ws/court", timeout_s=2.0)
+        try:
+            with pytest.raises(UpstreamOperationMissing) as caught:
+                await wrong.receipts_after(0, 10)
+        finally:
+            await wrong.aclose()
+
+    assert caught.value.code == "UPSTREAM_ERROR"
+    assert "地址可能指向了别的服务" in caught.value.render()
+    assert "check the URL configured for it" in caught.value.render("en")
