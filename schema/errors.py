@@ -625,7 +625,9 @@ def _attributes(error: HubError) -> dict[str, str]:
     if isinstance(error, InvalidIdNumber):
         return {"part": error.part}
     if isinstance(error, UpstreamError):
-        return {"agency": error.agency, "operation": error.operation}
+        # The operation is the adapter's or the legacy service's internal name, and which one
+        # failed varies with the failure: it is in the logs and traces, not in the API.
+        return {"agency": error.agency}
     if isinstance(error, RateLimited):
         return {"operation": error.operation, "window": error.window, "retryAfterS": str(error.retry_after_s)}
     if isinstance(error, PurposeRequired):

@@ -193,7 +193,6 @@ async def test_timed_out_agency_returns_data_and_error(client_for: Any) -> None:
     assert body["errors"][0]["extensions"] == {
         "code": "UPSTREAM_TIMEOUT",
         "agency": "court",
-        "operation": "fetch_records",
     }
     assert body["errors"][0]["path"] == ["priorRecords"]
     # The message names the timeout the settings give, not the breaker's shorter one.
