@@ -8,11 +8,12 @@ without a valid ID number are joined to others by ``hub relink`` (``hub.identity
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,7 +21,16 @@ from hub.identity import normalise
 from hub.identity.entries import IndexEntry
 from hub.identity.linkage import LinkMethod
 from hub.store import Store, dialect_insert, utcnow
-from hub.store.identity_tables import identity_cursors, identity_events, identity_persons, identity_records
+from hub.store.identity_tables import (
+    identity_cursors,
+    identity_events,
+    identity_persons,
+    identity_record_names,
+    identity_records,
+)
+
+# Values per IN (...) list, well under SQLite's and PostgreSQL's limits on bound parameters.
+CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +92,49 @@ async def ingest(store: Store, conn: AsyncConnection, entries: Sequence[IndexEnt
     await conn.execute(
         insert.on_conflict_do_update(index_elements=["agency", "local_key"], set_=changed), rows
     )
+    await write_other_names(conn, list(unique.values()))
     await attach_new(conn)
     return len(rows)
+
+
+async def write_other_names(conn: AsyncConnection, entries: Sequence[IndexEntry]) -> None:
+    """Replace the searchable other names of the records of ``entries``, which are stored."""
+    ids: dict[tuple[str, str], int] = {}
+    keys_by_agency: dict[str, list[str]] = defaultdict(list)
+    for entry in entries:
+        keys_by_agency[entry.agency].append(entry.local_key)
+    for agency, keys in keys_by_agency.items():
+        for start in range(0, len(keys), CHUNK):
+            rows = await conn.execute(
+                select(identity_records.c.id, identity_records.c.local_key).where(
+                    identity_records.c.agency == agency,
+                    identity_records.c.local_key.in_(keys[start : start + CHUNK]),
+                )
+            )
+            ids.update(((agency, local_key), row_id) for row_id, local_key in rows)
+
+    record_ids = sorted(ids.values())
+    for start in range(0, len(record_ids), CHUNK):
+        chunk = record_ids[start : start + CHUNK]
+        await conn.execute(delete(identity_record_names).where(identity_record_names.c.record_id.in_(chunk)))
+    names = [
+        {
+            "record_id": ids[(entry.agency, entry.local_key)],
+            "name_key": key,
+            "pinyin_key": normalise.pinyin_key(key),
+        }
+        for entry in entries
+        for key in other_name_keys(entry)
+    ]
+    if names:
+        await conn.execute(identity_record_names.insert(), names)
+
+
+def other_name_keys(entry: IndexEntry) -> list[str]:
+    """The comparison keys of the entry's other names that differ from its own name's."""
+    own = normalise.name_key(entry.name)
+    keys = (normalise.name_key(name) for name in entry.other_names)
+    return list(dict.fromkeys(key for key in keys if key and key != own))
 
 
 async def attach_new(conn: AsyncConnection) -> None:
@@ -117,10 +168,10 @@ async def attach_new(conn: AsyncConnection) -> None:
 async def persons_by_id_number(conn: AsyncConnection, numbers: set[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     chunk = sorted(numbers)
-    for start in range(0, len(chunk), 500):
+    for start in range(0, len(chunk), CHUNK):
         rows = await conn.execute(
             select(identity_records.c.id_number, identity_records.c.person_id).where(
-                identity_records.c.id_number.in_(chunk[start : start + 500]),
+                identity_records.c.id_number.in_(chunk[start : start + CHUNK]),
                 identity_records.c.person_id.is_not(None),
             )
         )

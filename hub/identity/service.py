@@ -34,7 +34,12 @@ from hub.identity.index import (
 from hub.identity.linkage import Outcome, Thresholds
 from hub.identity.weights import NameComparer, Side, compare
 from hub.store import Store
-from hub.store.identity_tables import identity_aliases, identity_candidates, identity_records
+from hub.store.identity_tables import (
+    identity_aliases,
+    identity_candidates,
+    identity_record_names,
+    identity_records,
+)
 
 MAX_RESULTS = 50
 # Log2 prior odds that a searched name and date belong to one given candidate: with it a
@@ -173,10 +178,14 @@ class IdentityService:
             persons = select(identity_aliases.c.person_id).where(
                 or_(identity_aliases.c.name_key == key, identity_aliases.c.pinyin_key == sound)
             )
+            other_names = select(identity_record_names.c.record_id).where(
+                or_(identity_record_names.c.name_key == key, identity_record_names.c.pinyin_key == sound)
+            )
             where = or_(
                 identity_records.c.name_key == key,
                 identity_records.c.pinyin_key == sound,
                 identity_records.c.person_id.in_(persons),
+                identity_records.c.id.in_(other_names),
             )
         rows = await conn.execute(select(identity_records).where(where).limit(5000))
         found: dict[int, list[IndexedRecord]] = defaultdict(list)

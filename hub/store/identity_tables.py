@@ -1,6 +1,7 @@
 """The person index's tables: records, hub persons, aliases, decisions, possible matches, events.
 
-Created by Alembic revision ``0003_person_index``; declared on the store's shared ``metadata``.
+Created by Alembic revisions ``0003_person_index`` and ``0005_record_names``; declared on
+the store's shared ``metadata``.
 ``identity_records`` holds identity attributes only (never what an agency's record is
 about), one row per agency and local key. ``identity_decisions`` keys pairs by agency and
 local key, not by row id, so an operator's decision survives a rebuilt index.
@@ -37,6 +38,17 @@ identity_records = Table(
 )
 
 # A hub person ID is never reused: a merged person points at the one it went into.
+# The other names an agency recorded on each record (曾用名, 别名), keyed for a search by
+# name alone. Revision 0005; rewritten with its record on every ingest.
+identity_record_names = Table(
+    "identity_record_names",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("record_id", BigInteger, nullable=False, index=True),
+    Column("name_key", String(200), nullable=False, index=True),
+    Column("pinyin_key", String(400), nullable=False, index=True),
+)
+
 identity_persons = Table(
     "identity_persons",
     metadata,

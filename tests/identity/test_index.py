@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from adapters.errors import IdentityConflict, InvalidIdentityArgument
 from adapters.idnumber import parse_id_number
+from hub.identity.index import entry_row
 from hub.identity.linkage import Outcome
 from hub.identity.relink import relink
 from hub.identity.service import IdentityService
-from hub.store import Store
-from hub.store.identity_tables import identity_events, identity_records
+from hub.store import Store, create_store, migrate, utcnow
+from hub.store.identity_tables import identity_events, identity_record_names, identity_records
 from tests.identity.support import ASU, OTHER, entry, put
 
 
@@ -227,3 +229,44 @@ async def test_person_cache_bounded(store: Store) -> None:
     await service.person_of(parse_id_number(OTHER))
 
     assert list(service._people) == [OTHER]
+
+
+async def test_search_by_other_name_alone_finds_the_person(store: Store) -> None:
+    await put(store, entry("police", "R1", "海来阿牛", number=ASU, others=("海文堃",)))
+    await relink(store)
+    service = IdentityService(store)
+
+    by_other_name = await service.search("海文堃")
+    by_sound = await service.search("海文坤")  # another character of the same reading
+
+    found = await persons(store)
+    assert [m.person_id for m in by_other_name] == [found["R1"]]
+    assert [m.person_id for m in by_sound] == [found["R1"]]
+
+
+async def test_reingest_replaces_the_other_names(store: Store) -> None:
+    await put(store, entry("police", "R1", "海来阿牛", number=ASU, others=("海文堃",)))
+    await put(store, entry("police", "R1", "海来阿牛", number=ASU, others=("海文华",)))
+    service = IdentityService(store)
+
+    assert await service.search("海文堃") == []
+    assert len(await service.search("海文华")) == 1
+
+
+async def test_migration_copies_existing_other_names(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}"
+    await migrate(url, revision="0004")
+    old = create_store(url)
+    async with old.engine.begin() as conn:
+        recorded = entry("police", "R1", "海来阿牛", number=ASU, others=("海文堃", "海来·阿牛"))
+        await conn.execute(identity_records.insert().values(**entry_row(recorded, utcnow())))
+    await old.aclose()
+
+    await migrate(url)
+    store = create_store(url)
+    async with store.engine.connect() as conn:
+        copied = (await conn.execute(select(identity_record_names.c.name_key))).scalars().all()
+    await store.aclose()
+
+    # The other name written like the record's own name adds nothing to search by.
+    assert copied == ["海文堃"]
