@@ -132,41 +132,53 @@ class PriorRecordService:
     async def _fetch_all(self, id_number: IdNumber) -> list[tuple[SourceStatus, AgencyRecords | None]]:
         """Call every adapter at once; wait for each until its own timeout, then give up on it.
 
-        One task per adapter and one ``asyncio.wait`` per distinct timeout: a lookup that the
-        cache answers then costs four tasks and one wait, where a waiter per adapter cost eight
-        tasks and four timers. ``asyncio.wait`` rather than ``asyncio.timeout``: a timeout context waits
-        for the cancelled call to unwind, and an adapter that swallows or delays cancellation
-        would hold the whole lookup past its deadline.
+        One task per adapter, then one loop step in which answers from the cache complete, and
+        an ``asyncio.wait`` per distinct timeout only for the calls still running. A lookup
+        that the cache answers thus waits on no timer. ``asyncio.wait`` rather than
+        ``asyncio.timeout``: a timeout context waits for the cancelled call to unwind, and an
+        adapter that swallows or delays cancellation would hold the whole lookup past its
+        deadline.
         """
         started = time.perf_counter()
-        finished: dict[asyncio.Future[AgencyRecords], float] = {}
+        finished: dict[RecordAdapter, float] = {}
 
-        def note_finish(task: asyncio.Future[AgencyRecords]) -> None:
-            finished[task] = time.perf_counter()
+        async def timed(adapter: RecordAdapter) -> AgencyRecords:
+            try:
+                return await adapter.fetch_records(id_number)
+            finally:
+                finished[adapter] = time.perf_counter()
 
-        calls: list[tuple[RecordAdapter, float, asyncio.Future[AgencyRecords]]] = []
-        for adapter in self.adapters:
-            task = asyncio.ensure_future(adapter.fetch_records(id_number))
-            task.add_done_callback(note_finish)
-            calls.append((adapter, self.timeouts.get(adapter.agency, DEFAULT_TIMEOUT_S), task))
+        calls = [
+            (
+                adapter,
+                self.timeouts.get(adapter.agency, DEFAULT_TIMEOUT_S),
+                asyncio.ensure_future(timed(adapter)),
+            )
+            for adapter in self.adapters
+        ]
+        await asyncio.sleep(0)
 
-        pending = {task for _, _, task in calls}
+        pending = {task for _, _, task in calls if not task.done()}
         late: set[asyncio.Future[AgencyRecords]] = set()
         for deadline_s in sorted({timeout_s for _, timeout_s, _ in calls}):
+            if not pending:
+                break
             remaining_s = deadline_s - (time.perf_counter() - started)
-            if pending and remaining_s > 0:
+            if remaining_s > 0:
                 _, pending = await asyncio.wait(pending, timeout=remaining_s)
             # Calls whose timeout this was are given up on, even if they end before the
             # lookup returns; the rest may still finish.
             late.update(task for _, timeout_s, task in calls if task in pending and timeout_s == deadline_s)
             pending -= late
-            # Done callbacks run one loop step after their task ends: let them record it.
-            if any(task.done() and task not in finished for _, _, task in calls):
-                await asyncio.sleep(0)
 
         return [
             self._settled(
-                adapter, id_number, task, timeout_s, late, finished.get(task, started + timeout_s) - started
+                adapter,
+                id_number,
+                task,
+                timeout_s,
+                late,
+                finished.get(adapter, started + timeout_s) - started,
             )
             for adapter, timeout_s, task in calls
         ]
