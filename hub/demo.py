@@ -188,8 +188,12 @@ def main() -> None:
             watcher = threading.Thread(target=watch_children, args=(children, stopping), daemon=True)
             watcher.start()
             from hub.app import create_app
+            from hub.logging import configure_logging
 
-            uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+            # The same masked, one-line-per-request log as `hub serve`, not uvicorn's own.
+            configure_logging(settings.log_level)
+            app = create_app(settings)
+            uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
         finally:
             stopping.set()
             for child in children:
