@@ -152,12 +152,11 @@ def client_error(error: GraphQLError, language: str, hide_suggestions: bool = Fa
         return _rebuilt(error, HubError().render(language), {"code": INTERNAL_CODE})
     if error.extensions and "code" in error.extensions:
         return error
-    code = PARSE_CODE if isinstance(error, GraphQLSyntaxError) else VALIDATION_CODE
     if language == "en":
         message = without_suggestions(error.message) if hide_suggestions else error.message
     else:
         message = graphql_message_zh(error, hide_suggestions)
-    return _rebuilt(error, message, {**(error.extensions or {}), "code": code})
+    return _rebuilt(error, message, {**(error.extensions or {}), "code": error_code(error)})
 
 
 def without_suggestions(message: str) -> str:
