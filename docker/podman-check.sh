@@ -14,7 +14,7 @@
 #   4. runs the image alone: user, `hub --help`, `hub serve` and /healthz, the HEALTHCHECK,
 #      the court and bureau stand-ins, and the entrypoint's export of secret files;
 #   5. starts the compose stack with podman-compose (installed into its own venv) under a
-#      project name of its own, with secrets made as docs/operations.md says in the cache
+#      project name of its own, with secrets made as docs/operations.md describes, in the cache
 #      folder, and checks the replicas, the proxy, a GraphQL query, the notice flow, the
 #      scheduler and its nightly jobs, and `down`;
 #   6. prints a table of results, removes the containers, volumes and network it started,

@@ -242,7 +242,7 @@ class InstrumentedAdapter:
                 self._observe(operation, subject, started, exc)
                 raise
             except asyncio.CancelledError:
-                # The caller gave up (its own deadline, or it was cancelled): no answer came.
+                # The caller cancelled the call, at its own deadline or for another reason.
                 self._observe(operation, subject, started, CallCancelled())
                 raise
             self._observe(operation, subject, started, None)

@@ -132,7 +132,7 @@ class PriorRecordService:
     async def _fetch_all(self, id_number: IdNumber) -> list[tuple[SourceStatus, AgencyRecords | None]]:
         """Call every adapter at once; wait for each until its own timeout, then give up on it.
 
-        One task per adapter, then one loop step in which answers from the cache complete, and
+        One task per adapter, then one loop step in which calls served from the cache complete, and
         an ``asyncio.wait`` per distinct timeout only for the calls still running. A lookup
         that the cache answers thus waits on no timer. ``asyncio.wait`` rather than
         ``asyncio.timeout``: a timeout context waits for the cancelled call to unwind, and an

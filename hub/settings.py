@@ -169,7 +169,7 @@ def known_variables() -> frozenset[str]:
 
 
 def unknown_variables(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
-    """Each ``HUB_*`` name in ``environ`` that nothing reads, with the closest known name or None.
+    """Return each ``HUB_*`` name in ``environ`` that nothing reads, with the closest known name or None.
 
     pydantic-settings ignores such a variable, so a misspelt name would silently leave the
     default in force.

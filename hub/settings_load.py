@@ -59,8 +59,13 @@ def invalid_settings_message(exc: ValidationError) -> str:
 
 def _reason_zh(error: Any) -> str:
     template = REASONS_ZH.get(error["type"], "格式不正确")
+    # Bounds as written in the settings: 0 rather than pydantic's 0.0.
+    limits = {
+        key: f"{value:g}" if isinstance(value, float) else value
+        for key, value in (error.get("ctx") or {}).items()
+    }
     try:
-        return template.format(**(error.get("ctx") or {}))
+        return template.format(**limits)
     except (KeyError, IndexError):
         return "格式不正确"
 

@@ -6,14 +6,15 @@ them to stderr. The OpenTelemetry packages are an optional extra (``pip install
 'justice-exchange-hub[tracing]'``) and are imported only when tracing is on; while it is
 off, ``span`` costs one check.
 
-Spans carry the hub's request id, agencies, operations, outcomes and error codes. They
-never carry an ID number, a name or a GraphQL argument: a trace store keeps data longer
-and shows it more widely than the audit log does.
+Spans carry the hub's request id, agencies, operations, outcomes and error codes, and
+nothing the hub reads from a record or a GraphQL argument, because a trace store keeps
+data longer and shows it more widely than the audit log does. Text the caller chooses (an
+operation name, a request id) is masked like a log line.
 
 The hub keeps its own tracer provider rather than the process-wide one, so a library that
 installs a provider cannot redirect the hub's spans. An incoming W3C ``traceparent``
-header is honoured, so the hub's spans join a front end's trace; no trace header is sent
-to the agencies' legacy systems, which would not read it.
+header is honoured, so the hub's spans join a front end's trace. No trace header is sent
+to the agencies' legacy systems, because they would not read it.
 """
 
 from __future__ import annotations

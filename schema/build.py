@@ -141,8 +141,8 @@ class DocumentLimits(SchemaExtension):
     One extension for what strawberry's ``MaxTokensLimiter``, ``AddValidationRules``,
     ``ParserCache`` and ``ValidationCache`` do, because strawberry builds every extension's
     hooks anew on each request. A query that fails to parse here is left to strawberry's own
-    parse step, which turns the error into a GraphQL error with a code; raised from this hook,
-    it would escape that step.
+    parse step, which turns the error into a GraphQL error with a code. Raised from this
+    hook, the error would escape that step.
     """
 
     def on_operation(self) -> Iterator[None]:

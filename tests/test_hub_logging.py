@@ -51,7 +51,7 @@ hub(["warn-once"])
 """
 
 
-def test_a_job_masks_library_warnings_on_stderr() -> None:
+def test_job_masks_library_warnings() -> None:
     env = {key: value for key, value in os.environ.items() if key != "HUB_LOG_LEVEL"}
     result = subprocess.run(
         [sys.executable, "-c", JOB_WITH_A_LIBRARY_WARNING],

@@ -53,7 +53,7 @@ def test_unknown_names_get_the_closest_known_name() -> None:
     assert found == [("HUB_CACHE_TTL_CORTS_S", "HUB_CACHE_TTL_COURT_S"), ("HUB_NO_SUCH_THING", None)]
 
 
-def test_a_command_warns_of_a_misspelt_variable_and_still_runs(tmp_path: Path) -> None:
+def test_command_warns_of_misspelt_variable(tmp_path: Path) -> None:
     env = {
         "HUB_STORE_URL": f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}",
         "HUB_CACHE_TTL_CORTS_S": "5",
@@ -66,7 +66,7 @@ def test_a_command_warns_of_a_misspelt_variable_and_still_runs(tmp_path: Path) -
     assert "unknown setting HUB_CACHE_TTL_CORTS_S (did you mean HUB_CACHE_TTL_COURT_S?)" in result.stderr
 
 
-def test_an_invalid_value_stops_a_command_naming_the_variable() -> None:
+def test_command_stops_on_invalid_value() -> None:
     result = CliRunner().invoke(hub_cli, ["migrate"], env={"HUB_LEASE_S": "-1"})
 
     assert result.exit_code == 1
@@ -99,7 +99,7 @@ def test_unreadable_jwks_file_names_the_variable(tmp_path: Path) -> None:
             token_verifier(Settings(auth_jwks_file=path))
 
 
-def test_names_match_in_any_case_as_pydantic_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_variable_names_match_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_port", "8123")
 
     assert Settings().port == 8123
@@ -120,7 +120,7 @@ def test_tracing_accepts_any_case_and_empty(written: str, read: str, monkeypatch
 @pytest.mark.parametrize(
     ("variable", "value", "zh"),
     [
-        ("HUB_LEASE_S", "-1", "HUB_LEASE_S 应大于 0"),
+        ("HUB_LEASE_S", "-1", "HUB_LEASE_S 应大于 0。"),
         ("HUB_PORT", "abc", "HUB_PORT 应为整数"),
         ("HUB_TRACING", "bogus", "HUB_TRACING 应为以下之一：'off', 'otlp' or 'console'"),
         ("HUB_AUTH_ALGORITHMS", "[1]", "HUB_AUTH_ALGORITHMS 应为文本"),

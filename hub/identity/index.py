@@ -131,7 +131,7 @@ async def write_other_names(conn: AsyncConnection, entries: Sequence[IndexEntry]
 
 
 def other_name_keys(entry: IndexEntry) -> list[str]:
-    """The comparison keys of the entry's other names that differ from its own name's."""
+    """Return the comparison keys of the entry's other names, without its own name's key."""
     own = normalise.name_key(entry.name)
     keys = (normalise.name_key(name) for name in entry.other_names)
     return list(dict.fromkeys(key for key in keys if key and key != own))

@@ -143,7 +143,7 @@ async def test_wrapped_timeout_is_logged_counted_and_named(caplog: pytest.LogCap
     with caplog.at_level(logging.INFO, logger="hub.metrics"), pytest.raises(UpstreamTimeout) as timed_out:
         await wrapped.fetch_records(PERSON)
 
-    # The call gave up at 0.18 s; the officer is told what the settings say.
+    # The call gave up at 0.18 s, but the message names the 0.2 s of the settings.
     assert timed_out.value.render() == "法院系统在 0.2 秒内未响应。"
     assert timed_out.value.bilingual().endswith("[fetch_records]")
     assert sample(metrics, "hub_upstream_errors_total", agency="court", code="UPSTREAM_TIMEOUT") == 1

@@ -75,7 +75,7 @@ def parent_id(span: ReadableSpan) -> int | None:
     return span.parent.span_id if span.parent is not None else None
 
 
-async def test_lookup_is_one_trace_from_request_to_each_agency(spans: InMemorySpanExporter) -> None:
+async def test_lookup_traced_from_request_to_agencies(spans: InMemorySpanExporter) -> None:
     response = await lookup(standins())
     found = finished(spans)
 
@@ -147,7 +147,7 @@ async def test_client_mistakes_keep_their_codes(spans: InMemorySpanExporter) -> 
     assert "graphql unknown B" in codes
 
 
-async def test_the_callers_traceparent_is_continued(spans: InMemorySpanExporter) -> None:
+async def test_traceparent_continues_the_callers_trace(spans: InMemorySpanExporter) -> None:
     await lookup(standins(), headers={"traceparent": f"00-{TRACE_ID}-{PARENT_SPAN_ID}-01"})
     server = named(finished(spans), "POST /graphql")
 
@@ -255,7 +255,7 @@ def test_job_round_from_the_command_line_is_traced(tmp_path: Path) -> None:
     assert not tracing.enabled()
 
 
-def test_job_span_has_a_fixed_name_and_the_agency(spans: InMemorySpanExporter) -> None:
+def test_job_span_fixed_name_and_agency(spans: InMemorySpanExporter) -> None:
     with tracing.job_span("poll", {"agency": "court", "loop_s": None}):
         pass
 
