@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     Node,
     ValidationContext,
     ValidationRule,
@@ -129,10 +131,38 @@ def _spreads_in(node: Node) -> list[FragmentSpreadNode]:
     return found
 
 
-# Keyed by the query text and parse options (the token limit among them), and by the
-# schema, document and rules; LRUs, so unique texts cannot grow memory.
+# LRUs, so unique texts cannot grow memory. Parsing is keyed by the query text and parse
+# options (the token limit among them). Validation is keyed by the schema, the rules and
+# the parsed document itself (``SameDocument``): the parse cache returns one document per
+# text, so a text that parses once validates once.
 _cached_parse = functools.lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(parse)
-_cached_validate = functools.lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(validate_document)
+
+
+class SameDocument:
+    """A parsed document compared by identity, as a cache key.
+
+    graphql-core 3.3 hashes a syntax tree node by node on every call, which cost more than
+    the rest of a cached validation. The key holds the document, so its id stays its own
+    while the key is cached.
+    """
+
+    __slots__ = ("document",)
+
+    def __init__(self, document: DocumentNode) -> None:
+        self.document = document
+
+    def __hash__(self) -> int:
+        return id(self.document)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SameDocument) and other.document is self.document
+
+
+@functools.lru_cache(maxsize=DOCUMENT_CACHE_SIZE)
+def _cached_validate(
+    schema: GraphQLSchema, document: SameDocument, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    return validate_document(schema, document.document, rules)
 
 
 class DocumentLimits(SchemaExtension):
@@ -159,9 +189,11 @@ class DocumentLimits(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        context.pre_execution_errors = _cached_validate(
-            context.schema._schema, context.graphql_document, context.validation_rules
-        )
+        document = context.graphql_document
+        if document is not None:  # strawberry validates only a document that parsed
+            context.pre_execution_errors = _cached_validate(
+                context.schema._schema, SameDocument(document), context.validation_rules
+            )
         yield
 
 

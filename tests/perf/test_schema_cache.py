@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from schema import build
 from schema.build import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, build_schema
 
 
@@ -50,3 +53,22 @@ async def test_syntax_errors_are_reported_every_time() -> None:
     results = [await schema.execute("{ priorRecords(") for _ in range(2)]
 
     assert all(result.errors and "Syntax Error" in result.errors[0].message for result in results)
+
+
+async def test_a_query_text_is_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The validation cache finds the parsed document by identity, so repeats skip validation."""
+    validated: list[object] = []
+    real_validate = build.validate_document
+
+    def counting(*args: Any) -> Any:
+        validated.append(args[1])
+        return real_validate(*args)
+
+    monkeypatch.setattr(build, "validate_document", counting)
+    schema = build_schema(production=False)
+
+    for text in ["{ __typename }  # once", "{ __typename }  # once", "{ __typename }  # twice"]:
+        result = await schema.execute(text)
+        assert result.data == {"__typename": "Query"}
+
+    assert len(validated) == 2
