@@ -32,6 +32,7 @@ from hub import tracing
 from schema.errors import HubErrors, HubSchema, ProductionHubErrors, error_code
 from schema.notices import Mutation, Subscription
 from schema.people import PeopleMutation, PeopleQuery
+from schema.plan import PlannedExecutionContext
 from schema.query import Query
 
 if TYPE_CHECKING:
@@ -249,4 +250,5 @@ def build_schema(*, production: bool, traced: bool = False) -> HubSchema:
         subscription=Subscription,
         extensions=extensions,
         config=config,
+        execution_context_class=PlannedExecutionContext,
     )
