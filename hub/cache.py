@@ -85,6 +85,10 @@ class InProcessCache:
         return len(self._entries)
 
     async def get(self, key: str) -> bytes | None:
+        return self.get_now(key)
+
+    def get_now(self, key: str) -> bytes | None:
+        """``get`` without awaiting: this backend never waits, so a lookup can skip a task."""
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -258,6 +262,21 @@ class RecordCache:
         self.metrics.cache_event(agency, "hit" if records is not None else "miss")
         return records
 
+    def get_now(self, agency: Agency, id_number: IdNumber) -> AgencyRecords | None:
+        """Return the cached records if the backend can answer without waiting, else None.
+
+        Only the in-process backend can; a None here says nothing about Redis, whose
+        ``get`` the caller still awaits. A miss is not counted here, since that ``get``
+        counts it.
+        """
+        if not isinstance(self.backend, InProcessCache):
+            return None
+        data = self.backend.get_now(self.key(agency, id_number))
+        records = self._decode(data) if data is not None else None
+        if records is not None:
+            self.metrics.cache_event(agency, "hit")
+        return records
+
     async def put(self, id_number: IdNumber, records: AgencyRecords, ttl_s: float) -> bool:
         """Store ``records`` unless the veto refuses them; True when stored."""
         if not self.is_cacheable(id_number, records):
@@ -365,6 +384,10 @@ class CachingAdapter:
             flight.cancel()
         await asyncio.gather(*self._flights.values(), return_exceptions=True)
         await self.inner.aclose()
+
+    def cached(self, id_number: IdNumber) -> AgencyRecords | None:
+        """Return the records if the cache holds them and answers without waiting, else None."""
+        return self.cache.get_now(self.agency, id_number) if self.ttl_s > 0 else None
 
     async def fetch_records(self, id_number: IdNumber) -> AgencyRecords:
         if self.ttl_s <= 0:

@@ -12,6 +12,7 @@ from adapters.idnumber import IdNumber
 from adapters.records import Agency, AgencyRecords
 from hub import cache as cache_module
 from hub.cache import Cache, CachingAdapter, InProcessCache, RecordCache, RedisCache
+from hub.records import FetchStatus, PriorRecordService
 from tests.perf.fakes import PERSON, FakeClock, fresh_metrics, sample
 from tests.standins import ID_NUMBER, RECORDS, StandInAdapter
 
@@ -235,3 +236,41 @@ async def test_decoded_memory_is_bounded() -> None:
 
     assert [records.agency for records in cache._decoded.values()] == agencies[1:]
     assert await cache.get(Agency.COURT, PERSON) == RECORDS[Agency.COURT]()  # decoded afresh
+
+
+async def test_cached_answers_at_once_only_from_memory(backend: Cache) -> None:
+    """``cached`` returns an in-process hit without awaiting; for Redis it always defers to ``get``."""
+    adapter, _ = court_stack(backend)
+    assert adapter.cached(PERSON) is None
+
+    await adapter.fetch_records(PERSON)
+
+    held = adapter.cached(PERSON)
+    if isinstance(backend, InProcessCache):
+        assert held == RECORDS[Agency.COURT]()
+        assert sample(adapter.cache.metrics, "hub_cache_lookups_total", agency="court", result="hit") == 1
+    else:
+        assert held is None
+
+
+async def test_fan_out_of_memory_hits_starts_no_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lookup whose every answer is cached in the process answers without a task or a fill."""
+    backend = InProcessCache()
+    stacks = [court_stack(backend)] + [
+        (CachingAdapter(inner, RecordCache(backend, metrics=fresh_metrics()), 60.0), inner)
+        for inner in (StandInAdapter(agency) for agency in (Agency.POLICE, Agency.PRISON))
+    ]
+    service = PriorRecordService([adapter for adapter, _ in stacks], {agency: 1.0 for agency in Agency})
+    first = await service.lookup(PERSON)
+    started: list[object] = []
+    real_ensure_future = asyncio.ensure_future
+    monkeypatch.setattr(
+        asyncio, "ensure_future", lambda coro: started.append(coro) or real_ensure_future(coro)
+    )
+
+    second = await service.lookup(PERSON)
+
+    assert started == []
+    assert [len(inner.calls) for _, inner in stacks] == [1, 1, 1]
+    assert second.criminal_records == first.criminal_records
+    assert [source.status for source in second.sources] == [FetchStatus.OK] * 3
