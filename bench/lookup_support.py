@@ -42,6 +42,7 @@ from adapters.prison import PrisonAdapter
 from adapters.records import Agency, AgencyRecords
 from hub.agency_stack import build_record_cache, wrap_adapters
 from hub.cache_codec import encode_records
+from hub.gc_tuning import tune_for_serving
 from hub.settings_perf import PerfSettings
 from simulators.cli import load_database, sqlite_url
 from simulators.court import create_and_load
@@ -257,11 +258,15 @@ def _hub_app(folder: Path, court_url: str, ttl_s: float) -> Starlette:
     from hub.app import create_app
     from hub.settings import Settings
 
-    return create_app(Settings(), adapters=_wrapped(folder, court_url, ttl_s))
+    return create_app(Settings(), adapters=_wrapped(folder, court_url, ttl_s), serving=True)
 
 
 def _bare_app(folder: Path, court_url: str, ttl_s: float) -> Starlette:
-    """One endpoint answering from the same wrapped, cached adapters: no GraphQL, no merge."""
+    """One endpoint answering from the same wrapped, cached adapters: no GraphQL, no merge.
+
+    Its process gets the hub's garbage-collector settings, so that both servers differ only
+    in their apps.
+    """
     adapters = _wrapped(folder, court_url, ttl_s)
 
     async def lookup(request: Request) -> Response:
@@ -278,6 +283,8 @@ def _bare_app(folder: Path, court_url: str, ttl_s: float) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         for adapter in adapters:
             await adapter.start()
+        # The same collector settings as the hub's serving process (create_app(serving=True)).
+        tune_for_serving(PerfSettings().gc_gen0_threshold)
         yield
         for adapter in adapters:
             await adapter.aclose()

@@ -29,6 +29,7 @@ from hub.auth_middleware import HubGraphQL
 from hub.batch import BatchRecords, supports
 from hub.calendar import HolidayCalendar
 from hub.context import AuditDesk, Services
+from hub.gc_tuning import tune_for_serving
 from hub.identity.lookup import LinkedLookup, LocalKeyFetcher
 from hub.identity.service import IdentityService
 from hub.language import preferred_language
@@ -61,13 +62,16 @@ def create_app(
     perf_settings: PerfSettings | None = None,
     wrap: bool | None = None,
     metrics: HubMetrics | None = None,
+    serving: bool = False,
 ) -> Starlette:
     """Build the hub's ASGI app; ``adapters`` replaces the ones ``settings`` would configure.
 
     Adapters built from ``settings`` are wrapped for lookups (records cache, breaker,
     concurrency limit, metrics: ``hub.agency_stack``); adapters passed in are used as
     they are unless ``wrap`` is True. ``notice_settings`` and ``perf_settings`` replace
-    those sections of ``settings``, for tests.
+    those sections of ``settings``, for tests. ``serving`` is for the process that serves
+    the app (``hub serve``, the demo): once started, it tunes that process's garbage
+    collector (``hub.gc_tuning``).
     """
     settings = settings or Settings()
     notice_settings = notice_settings or settings
@@ -117,6 +121,8 @@ def create_app(
         if store.dialect == "sqlite" or notice_settings.auto_migrate:
             await migrate(notice_settings.store_url)
         supervisor.begin()
+        if serving:
+            tune_for_serving(perf.gc_gen0_threshold)
         yield
         await notices.aclose()
         await limiter.aclose()

@@ -60,7 +60,7 @@ def serve(host: str | None, port: int | None) -> None:
         f"政法数据交换枢纽正在启动：http://{bind_host}:{bind_port}/graphql（{settings.env}）", err=True
     )
     try:
-        app = create_app(settings)
+        app = create_app(settings, serving=True)
     except SecuritySetupError as exc:
         raise click.ClickException(str(exc)) from exc
     # uvicorn's access log is off because RequestLogMiddleware writes one line per request.

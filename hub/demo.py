@@ -192,7 +192,7 @@ def main() -> None:
 
             # The same masked, one-line-per-request log as `hub serve`, not uvicorn's own.
             configure_logging(settings.log_level)
-            app = create_app(settings)
+            app = create_app(settings, serving=True)
             uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
         finally:
             stopping.set()

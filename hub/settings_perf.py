@@ -90,6 +90,14 @@ class PerfSettings(BaseSettings):
         "or index poll in another process shows within this time; 0 off",
     )
 
+    gc_gen0_threshold: int = Field(
+        default=7000,
+        ge=0,
+        description="HUB_GC_GEN0_THRESHOLD: allocations between collections of Python's youngest "
+        "generation in a serving process, whose start-up objects are also frozen; 0 leaves the "
+        "collector as Python sets it (700)",
+    )
+
     metrics_enabled: bool = Field(default=True, description="HUB_METRICS_ENABLED: serve /metrics")
     metrics_token: SecretStr | None = Field(
         default=None,
