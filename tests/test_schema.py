@@ -8,12 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from adapters.errors import UpstreamUnavailable
 from adapters.records import Agency, AgencyRecords
 from hub.app import create_app
 from hub.settings import Settings
 from schema import build_schema
+from schema.plan import PlannedExecutionContext
 from tests.standins import ID_NUMBER, ID_NUMBER_15, ID_NUMBER_WITH_X, StandInAdapter, standins
 from tests.tokens import bearer
 
@@ -368,3 +370,27 @@ async def test_syntax_error_has_parse_code(client: httpx.AsyncClient) -> None:
     body = (await client.post("/graphql", json={"query": "{ priorRecords("})).json()
 
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+async def test_hub_lookup_answers_the_same_without_plans(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full priorRecords query of tests/test_schema.py, through the hub, with and without plans."""
+    planned = (await lookup(client, ID_NUMBER)).json()
+    monkeypatch.setattr(
+        PlannedExecutionContext,
+        "complete_object_value",
+        StrawberryGraphQLCoreExecutionContext.complete_object_value,
+    )
+    plain = (await lookup(client, ID_NUMBER)).json()
+
+    def steady(body: dict[str, Any]) -> dict[str, Any]:
+        """Drop what differs between two lookups anyway: fetch times and latencies."""
+        for source in body["data"]["priorRecords"]["sources"]:
+            source.pop("fetchedAt", None)
+            source.pop("latencyMs", None)
+        return body
+
+    assert "errors" not in planned
+    assert planned["data"]["priorRecords"]["criminalRecords"]
+    assert steady(planned) == steady(plain)
