@@ -232,6 +232,21 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process ``pid`` has used, all its threads together."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_stack() -> str:
+    """The event loop and HTTP parser uvicorn picks here ("auto"): uvloop and httptools when installed."""
+    import importlib.util
+
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"uvicorn {uvicorn.__version__}, loop {loop}, HTTP parser {http}, one worker"
+
+
 def machine() -> str:
     model = "unknown CPU"
     cpuinfo = Path("/proc/cpuinfo")

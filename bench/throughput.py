@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -32,11 +33,13 @@ from adapters.idnumber import parse_id_number
 from bench.lookup_support import (
     LATENCY_NOTE,
     StandIns,
+    cpu_seconds,
     graphql_body,
     machine,
     raw_adapters,
     request_headers,
     server,
+    server_stack,
     stand_ins,
 )
 from hub.cache_veto import sealing_veto
@@ -136,14 +139,27 @@ async def cacheable_people(setup: StandIns, count: int) -> tuple[list[str], int]
     return chosen, checked
 
 
-def measure(kind: str, setup_args: argparse.Namespace, work: Path, ids: Sequence[str]) -> tuple[float, int]:
-    with stand_ins() as setup, server(kind, setup, ttl_s=3600) as (base_url, _):
+@dataclass(frozen=True, slots=True)
+class Round:
+    rate: float  # requests per second
+    failed: int  # non-2xx responses
+    cpu_ms: float  # the server process's CPU milliseconds per request
+
+
+def measure(kind: str, setup_args: argparse.Namespace, work: Path, ids: Sequence[str]) -> Round:
+    with stand_ins() as setup, server(kind, setup, ttl_s=3600) as (base_url, pid):
         headers = request_headers(setup.folder)
         warm(base_url, headers, ids)
+        before = cpu_seconds(pid)
         if shutil.which("wrk"):
             script = wrk_script(work, headers, ids)
-            return run_wrk(base_url, script, setup_args.seconds, setup_args.connections)
-        return asyncio.run(run_python(base_url, headers, ids, setup_args.seconds, setup_args.connections))
+            rate, failed = run_wrk(base_url, script, setup_args.seconds, setup_args.connections)
+        else:
+            rate, failed = asyncio.run(
+                run_python(base_url, headers, ids, setup_args.seconds, setup_args.connections)
+            )
+        used_s = cpu_seconds(pid) - before
+        return Round(rate, failed, 1000 * used_s / (rate * setup_args.seconds))
 
 
 def main() -> None:
@@ -156,25 +172,26 @@ def main() -> None:
     with stand_ins() as setup:
         ids, checked = asyncio.run(cacheable_people(setup, args.people))
 
-    rates: dict[str, list[float]] = {"hub": [], "bare": []}
-    failures = 0
+    rounds: dict[str, list[Round]] = {"hub": [], "bare": []}
     with tempfile.TemporaryDirectory(prefix="hub-bench-wrk-") as name:
         for kind in ("hub", "bare", "hub", "bare"):
-            rate, failed = measure(kind, args, Path(name), ids)
-            rates[kind].append(rate)
-            failures += failed
+            rounds[kind].append(measure(kind, args, Path(name), ids))
 
-    hub, bare = max(rates["hub"]), max(rates["bare"])
+    hub, bare = (max(r.rate for r in rounds[kind]) for kind in ("hub", "bare"))
     print(f"machine: {machine()}")
+    print(f"server: {server_stack()}")
     print(LATENCY_NOTE + "; every measured lookup is a cache hit")
     loader = "wrk -t1" if shutil.which("wrk") else "Python httpx client (caps both rates)"
     print(f"load: {loader}, {args.connections} connections, {args.seconds} s per round, {args.people} people")
     print(f"people: the first {len(ids)} of {checked} residents checked whose answers the cache may keep")
-    print(f"{'server':<10}{'round 1 rps':>14}{'round 2 rps':>14}{'best rps':>12}")
+    print(f"{'server':<10}{'round 1 rps':>14}{'round 2 rps':>14}{'best rps':>12}{'CPU ms/request':>17}")
     for kind in ("hub", "bare"):
-        first, second = rates[kind]
-        print(f"{kind:<10}{first:>14.0f}{second:>14.0f}{max(first, second):>12.0f}")
-    print(f"non-2xx responses: {failures}")
+        first, second = rounds[kind]
+        cpu_ms = min(first.cpu_ms, second.cpu_ms)
+        best = max(first.rate, second.rate)
+        print(f"{kind:<10}{first.rate:>14.0f}{second.rate:>14.0f}{best:>12.0f}{cpu_ms:>17.3f}")
+    print("CPU ms/request: the server process's CPU time over the requests served, lower round")
+    print(f"non-2xx responses: {sum(r.failed for runs in rounds.values() for r in runs)}")
     print(f"throughput: hub_rps={hub:.0f} bare_rps={bare:.0f} ratio={hub / bare:.3f}")
 
 
