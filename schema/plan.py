@@ -1,9 +1,10 @@
 """Complete plain result objects with a plan compiled once per selection.
 
-Most of a prior-records answer is plain data: strawberry types whose fields have no
+Most of a prior-records result is plain data: strawberry types whose fields have no
 resolver, no arguments and no directives, holding scalars, enums, lists and other such
 types. graphql-core completes each of those fields with a resolve-info, a path and an
-error boundary of its own; on a warm cache that cost more than the rest of the lookup.
+error boundary of its own. On a warm cache that was about a fifth of a lookup's CPU in a
+profile, its largest single part.
 ``PlannedExecutionContext`` compiles each such selection, once per query text, into
 nested functions (a plan) and completes the object with it.
 
@@ -38,7 +39,7 @@ from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 Complete = Callable[[Any], Any]
-# Selections compiled, across requests; an LRU, so unique query texts cannot grow memory.
+# Plans kept across requests in an LRU, so unique query texts cannot grow memory.
 PLAN_CACHE_SIZE = 1024
 TYPENAME = "__typename"
 
@@ -108,7 +109,7 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 continue
             field = return_type.fields.get(name)
             if field is None or field.args or not getattr(field.resolve, "_is_default", False):
-                return None  # a resolver, or a meta field graphql-core answers itself
+                return None  # a resolver, or a meta field that graphql-core resolves itself
             complete = self._compile(field.type, child_details)
             if complete is None:
                 return None

@@ -1,7 +1,7 @@
-"""Planned completion answers exactly as graphql-core does, and gives way where it must.
+"""Planned completion returns what graphql-core returns, and leaves to it what it must.
 
 Each query runs twice on the same small schema: once with ``PlannedExecutionContext`` and
-once with strawberry's own execution context. The answers, errors included, must match.
+once with strawberry's own execution context. The results, errors included, must match.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
 
 
 async def both(query: str, value: Answer, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run ``query`` on both schemas; assert the same data and errors; return the planned answer."""
+    """Run ``query`` on both schemas, check that data and errors match, and return the planned result."""
     CURRENT["answer"] = value
     planned, plain = schemas()
     ours = await planned.execute(query, variable_values=variables)
@@ -203,7 +203,7 @@ async def test_resolver_fields_and_interfaces_keep_graphql_cores_path() -> None:
     assert result["data"]["answer"]["records"][0]["shouted"] == "（2020）川3401刑初1号"
 
 
-async def test_null_in_a_non_null_field_gives_the_same_error() -> None:
+async def test_non_null_field_given_null() -> None:
     broken = answer(records=[record(None)])
 
     result = await both("{ answer { records { caseNumber } first { caseNumber } } }", broken)
@@ -212,7 +212,7 @@ async def test_null_in_a_non_null_field_gives_the_same_error() -> None:
     assert "Cannot return null for non-nullable field Record.caseNumber." in result["errors"][0]["message"]
 
 
-async def test_a_value_the_scalar_refuses_gives_the_same_error() -> None:
+async def test_scalar_rejecting_a_value() -> None:
     broken = answer(first=record("x", months="eight"))
 
     result = await both("{ answer { idNumber first { months } } }", broken)

@@ -1,4 +1,4 @@
-"""A serving process freezes its start-up objects and spaces out young collections; tests do not."""
+"""A serving process freezes its start-up objects and spaces out young collections, and tests do not."""
 
 from __future__ import annotations
 
