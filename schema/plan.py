@@ -8,15 +8,19 @@ profile, its largest single part.
 ``PlannedExecutionContext`` compiles each such selection, once per query text, into
 nested functions (a plan) and completes the object with it.
 
-What a plan does not cover keeps graphql-core's path: resolvers, arguments, directives,
-fragment variables, abstract types and ``is_type_of`` checks. A value that a plan cannot
-complete (a null in a non-null field, a value its scalar refuses) makes the plan give up,
-and graphql-core completes the whole object again from the start, with its usual errors.
-A plan only reads attributes, so reading them twice changes nothing.
+What a plan does not cover keeps graphql-core's path: resolvers, field extensions and
+permission classes, schema extensions with a ``resolve`` hook, arguments, directives,
+deferred fields, fragment variables, abstract types and ``is_type_of`` checks. Some values
+make a plan give up: a null in a non-null field, a value its scalar refuses, an exception
+or an awaitable. graphql-core then completes the whole object again from the start, with
+its usual errors. A plan only reads attributes, so
+reading them again changes nothing. Each object above the bad value gives up too and
+is completed on graphql-core's path, which tries the plans below it again on the way down.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,6 +28,7 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
+    GraphQLField,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
@@ -37,6 +42,8 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
 
 Complete = Callable[[Any], Any]
 # Plans kept across requests in an LRU, so unique query texts cannot grow memory.
@@ -73,10 +80,19 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         )
 
     def _object_plan(self, return_type: GraphQLObjectType, details: list[FieldDetails]) -> Complete | None:
+        # A schema extension's resolve hook wraps every field as graphql-core middleware.
+        middleware = self.middleware_manager
+        if middleware is not None and middleware.middlewares:
+            return None
+        # Checked on every call, not only when compiling: the same nodes may come deferred in
+        # another operation, or with @defer(if: $var) switched on by another request.
+        if any(detail.defer_usage or detail.fragment_variable_values for detail in details):
+            return None
         key = (return_type, tuple(id(detail.node) for detail in details))
         cached = _PLANS.get(key)
         if cached is not None:
-            _PLANS.move_to_end(key)
+            with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
+                _PLANS.move_to_end(key)
             return cached[1]
         plan = self._compile_object(return_type, details)
         # The nodes are kept with the plan, so no other node can take one of their ids meanwhile.
@@ -87,8 +103,6 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _compile_object(self, return_type: GraphQLObjectType, details: list[FieldDetails]) -> Complete | None:
         if return_type.is_type_of is not None:
-            return None
-        if any(detail.defer_usage or detail.fragment_variable_values for detail in details):
             return None
         if not _free_of_directives([detail.node for detail in details], self.fragments):
             return None
@@ -108,8 +122,8 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 fields.append((response_key, _constant(return_type.name), _same))
                 continue
             field = return_type.fields.get(name)
-            if field is None or field.args or not getattr(field.resolve, "_is_default", False):
-                return None  # a resolver, or a meta field that graphql-core resolves itself
+            if field is None or not _basic(field):
+                return None  # a resolver, an extension, or a meta field that graphql-core resolves itself
             complete = self._compile(field.type, child_details)
             if complete is None:
                 return None
@@ -126,9 +140,9 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if is_list_type(of_type):
             return _list_of(self._compile(of_type.of_type, details))
         if is_leaf_type(of_type):
-            return _leaf(of_type.coerce_output_value)
+            return _leaf(of_type.coerce_output_value, self.is_awaitable)
         if is_object_type(of_type):
-            return _nullable(self._object_plan(of_type, details))
+            return _nullable(self._object_plan(of_type, details), self.is_awaitable)
         return None  # an interface or a union
 
 
@@ -171,6 +185,27 @@ def _attempt(plan: Complete, value: Any) -> Any:
         return GAVE_UP
 
 
+def _basic(field: GraphQLField) -> bool:
+    """True for a field strawberry resolves by reading an attribute, with nothing around the read.
+
+    ``_get_basic_result`` is the resolver strawberry 0.341 gives a field with no resolver,
+    no extension (permission classes are one) and no exception handler. The hub's tests
+    fail if a later strawberry renames it, since the plain lookup would then lose its plans.
+    """
+    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    return (
+        isinstance(definition, StrawberryField)
+        and definition.is_basic_field
+        and not field.args
+        and getattr(field.resolve, "__name__", "") == "_get_basic_result"
+    )
+
+
+def _missing(value: Any) -> bool:
+    """True for a value graphql-core completes as null: None or ``Undefined``."""
+    return value is None or value is Undefined
+
+
 def _constant(value: str) -> Callable[[Any, None], str]:
     return lambda _source, _info: value
 
@@ -197,19 +232,23 @@ def _list_of(inner: Complete | None) -> Complete | None:
         return None
 
     def complete_list(value: Any) -> list[Any] | None:
-        if value is None:
+        if _missing(value):
             return None
-        if not isinstance(value, list | tuple):
+        if not isinstance(value, list | tuple):  # an exception or an awaitable among others
             raise GiveUp
         return [inner(item) for item in value]
 
     return complete_list
 
 
-def _leaf(coerce: Callable[[Any], Any]) -> Complete:
+def _leaf(coerce: Callable[[Any], Any], is_awaitable: Callable[[Any], bool]) -> Complete:
     def complete_leaf(value: Any) -> Any:
-        if value is None:
+        if _missing(value):
             return None
+        # graphql-core awaits an awaitable and reports an exception. A lenient scalar (JSON,
+        # Decimal) would serialize either without complaint.
+        if isinstance(value, Exception) or is_awaitable(value):
+            raise GiveUp
         coerced = coerce(value)
         if coerced is None or coerced is Undefined:
             raise GiveUp
@@ -218,11 +257,16 @@ def _leaf(coerce: Callable[[Any], Any]) -> Complete:
     return complete_leaf
 
 
-def _nullable(plan: Complete | None) -> Complete | None:
+def _nullable(plan: Complete | None, is_awaitable: Callable[[Any], bool]) -> Complete | None:
     if plan is None:
         return None
 
     def complete_object(value: Any) -> Any:
-        return None if value is None else plan(value)
+        if _missing(value):
+            return None
+        # A selection of only __typename reads nothing from the value, so nothing else would fail.
+        if isinstance(value, Exception) or is_awaitable(value):
+            raise GiveUp
+        return plan(value)
 
     return complete_object
