@@ -32,7 +32,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from sqlalchemy import insert, select, update
+from sqlalchemy import Executable, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.auth import Principal
@@ -336,12 +336,18 @@ async def append_many(
 
 async def _lock_head(conn: AsyncConnection) -> tuple[int, str]:
     head = audit_chain_head.c
-    if conn.dialect.name != "postgresql":
-        # SQLite ignores FOR UPDATE; a write takes the database write lock until commit.
-        await conn.execute(
-            update(audit_chain_head).where(head.id == CHAIN_HEAD_ID).values(sequence=head.sequence)
+    query: Executable
+    if conn.dialect.name == "postgresql":
+        query = select(head.sequence, head.entry_hash).where(head.id == CHAIN_HEAD_ID).with_for_update()
+    else:
+        # SQLite ignores FOR UPDATE, so a write that changes nothing takes the database write
+        # lock until commit, and RETURNING reads the head in the same statement.
+        query = (
+            update(audit_chain_head)
+            .where(head.id == CHAIN_HEAD_ID)
+            .values(sequence=head.sequence)
+            .returning(head.sequence, head.entry_hash)
         )
-    query = select(head.sequence, head.entry_hash).where(head.id == CHAIN_HEAD_ID).with_for_update()
     row = (await conn.execute(query)).one_or_none()
     if row is None:
         raise RuntimeError("audit_chain_head has no row: run `hub migrate` (revision 0002 seeds it)")
