@@ -19,7 +19,7 @@ from hub.identity.desk import PeopleDesk, SearchRecorder
 from hub.identity.service import IdentityService
 from hub.lookups import AuditedLookup, LookupService
 from hub.notices.views import NoticeIndicators, NoticePage, NoticeService, NoticeView
-from hub.policy import authorize, granting_role
+from hub.policy import authorize, granting_role, jurisdiction
 from hub.store import Store
 from schema import PartialError
 from schema.context import AuditFilter, NoticeFilter
@@ -42,11 +42,7 @@ class PrincipalAccess:
         return granting_role(self.principal, operation, county) is not None
 
     def jurisdiction(self, operation: str) -> str | None:
-        if self.allows(operation, None):
-            return None
-        own = self.principal.unit.county
-        authorize(self.principal, operation, own)
-        return own
+        return jurisdiction(self.principal, operation)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from adapters.errors import BatchTooLarge
+from adapters.errors import BatchTooLarge, Forbidden
 from adapters.idnumber import IdNumber, mask_id_number
 from adapters.records import Agency, Judgment, PersonIdentity
 from hub.audit import AuditEntry, lookup_entry, returned_from_lookup
@@ -22,7 +22,7 @@ from hub.audit_group import AuditGroupWriter
 from hub.auth import Principal
 from hub.batch import MAX_BATCH
 from hub.identity.lookup import RecordLink
-from hub.policy import Operation, authorize
+from hub.policy import Operation, authorize, jurisdiction
 from hub.purpose import StatedPurpose, state_purpose
 from hub.rate_limit import RateLimiter
 from hub.records import CaseInformation, FetchStatus, LookupResult, SourceStatus
@@ -155,10 +155,11 @@ class LookupService:
         case_number: str | None = None,
         legal_basis: str | None = None,
     ) -> AuditedLookup:
-        stated = self._admit(principal, purpose, case_number, legal_basis)
+        stated, county = self._admit(principal, purpose, case_number, legal_basis)
         await self.limiter.hit(principal.user_id, OPERATION)
 
         result = await self.records.lookup(id_number)
+        _within_county(principal, county, [result])
         return (await self._audited(principal, stated, [result]))[0]
 
     async def lookup_many(
@@ -176,22 +177,29 @@ class LookupService:
         people = list({id_number.value: id_number for id_number in id_numbers}.values())
         if len(people) > self.max_batch:
             raise BatchTooLarge(size=len(people), limit=self.max_batch)
-        stated = self._admit(principal, purpose, case_number, legal_basis)
+        stated, county = self._admit(principal, purpose, case_number, legal_basis)
         for _ in people:
             await self.limiter.hit(principal.user_id, OPERATION)
 
         results = await self.batch.lookup_many(people)
+        _within_county(principal, county, results)
         return await self._audited(principal, stated, results)
 
     def _admit(
         self, principal: Principal, purpose: str | None, case_number: str | None, legal_basis: str | None
-    ) -> StatedPurpose:
-        # NOTE: the residence county is not asked for, so county-scoped grants (a county's
-        # correction office) pass only at prefecture level: see hub.policy.
-        authorize(principal, Operation.PRIOR_RECORDS, None)
-        return state_purpose(
+    ) -> tuple[StatedPurpose, str | None]:
+        """Check the caller's grant and purpose, and return the purpose and the county the grant covers.
+
+        The county is None for a prefecture-wide grant. A county-scoped grant (a county's
+        correction office) covers only people who live in that county. Where they live is
+        known only once the agencies have returned their records, so ``_within_county``
+        checks it then.
+        """
+        county = jurisdiction(principal, Operation.PRIOR_RECORDS)
+        stated = state_purpose(
             principal, purpose, case_number=case_number, legal_basis=legal_basis, operation=OPERATION
         )
+        return stated, county
 
     async def _audited(
         self, principal: Principal, stated: StatedPurpose, results: Sequence[LookupResult]
@@ -227,6 +235,38 @@ class LookupService:
     async def record(self, entries: Sequence[AuditEntry]) -> list[int]:
         """Append ``entries`` to the audit log in one transaction; return their sequences."""
         return await self._writer.append(entries)
+
+
+def _within_county(principal: Principal, county: str | None, results: Sequence[LookupResult]) -> None:
+    """Raise ``Forbidden`` unless every person looked up lives in ``county`` (None: any county).
+
+    The person's residence county comes from the identity the agencies returned. Without
+    one, the address code of the ID number (the county where it was issued) is used.
+    Nothing is returned or audited for a refused lookup; a log line records it.
+    """
+    if county is None:
+        return
+    for result in results:
+        residence = subject_county(result)
+        try:
+            authorize(principal, Operation.PRIOR_RECORDS, residence)
+        except Forbidden:
+            logger.warning(
+                "lookup rejected outside the caller's county: user=%s unit=%s subject=%s residence=%s",
+                principal.user_id,
+                principal.unit,
+                mask_id_number(result.id_number.value),
+                residence,
+            )
+            raise
+
+
+def subject_county(result: LookupResult) -> str:
+    """Return the residence county of the person looked up, from the records the agencies returned."""
+    person = result.person
+    if person is not None and person.county_code:
+        return person.county_code
+    return result.id_number.value[:6]
 
 
 def _agencies_with_records(result: LookupResult, withheld: Collection[Agency]) -> set[str]:

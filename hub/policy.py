@@ -177,6 +177,18 @@ def authorize(
     raise Forbidden("auth.forbidden", **params)
 
 
+def jurisdiction(principal: Principal, operation: Operation | str) -> str | None:
+    """Return None if ``principal`` may run ``operation`` for every county, else their own county.
+
+    Raises ``Forbidden`` when they may run it for neither.
+    """
+    if granting_role(principal, operation, None) is not None:
+        return None
+    own = principal.unit.county
+    authorize(principal, operation, own)
+    return own
+
+
 def _counties(county: str | Collection[str] | None) -> frozenset[str]:
     if county is None:
         return frozenset()

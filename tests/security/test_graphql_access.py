@@ -24,6 +24,7 @@ from tests.tokens import AGENCY_OF, bearer
 
 UNIT_COUNTIES = ("513401", "513400")  # a county unit, and a prefecture-level unit
 TARGETS = ("513401", "513402")  # the unit's own county, and another
+SUBJECT_COUNTY = "513401"  # where the stand-in person looked up lives
 
 PRIOR = """query($id: String!, $purpose: Purpose!, $case: String) {
   priorRecords(idNumber: $id, purpose: $purpose, caseNumber: $case) { idNumber } }"""
@@ -122,7 +123,10 @@ async def test_every_role_operation_county_cell_answers_as_the_policy_says(hub: 
     for role in Role:
         for county in UNIT_COUNTIES:
             for operation in WALKED:
-                targets: tuple[str | None, ...] = (None,) if operation is Operation.PRIOR_RECORDS else TARGETS
+                # A lookup's county is the person's, so priorRecords has one target: theirs.
+                targets: tuple[str | None, ...] = (
+                    (SUBJECT_COUNTY,) if operation is Operation.PRIOR_RECORDS else TARGETS
+                )
                 for target in targets:
                     got = await walk_cell(hub, role, county, operation, target)
                     want = expected(role, county, operation, target)
@@ -132,6 +136,29 @@ async def test_every_role_operation_county_cell_answers_as_the_policy_says(hub: 
 
     assert cells == len(Role) * len(UNIT_COUNTIES) * (1 + 2 * (len(WALKED) - 1))
     assert mismatches == []
+
+
+async def test_correction_officer_looks_up_only_own_county_residents(hub: Hub) -> None:
+    """A county's correction office sees the records of its own residents only."""
+    purpose = {"purpose": "CORRECTION_SUPERVISION", "case": CASE}
+
+    own = await hub.gql(PRIOR, bearer(Role.CORRECTION_OFFICER, SUBJECT_COUNTY), id=ID_NUMBER, **purpose)
+    other = await hub.gql(PRIOR, bearer(Role.CORRECTION_OFFICER, "513402"), id=ID_NUMBER, **purpose)
+
+    assert own["data"] == {"priorRecords": {"idNumber": ID_NUMBER}}
+    assert other["data"] == {"priorRecords": None}
+    assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert f"无权查看 {SUBJECT_COUNTY}" in other["errors"][0]["message"]
+
+
+async def test_county_batch_with_an_outsider_is_refused(hub: Hub) -> None:
+    query = """query($ids: [String!]!, $case: String) {
+      priorRecordsBatch(idNumbers: $ids, purpose: CORRECTION_SUPERVISION, caseNumber: $case) { idNumber } }"""
+
+    body = await hub.gql(query, bearer(Role.CORRECTION_OFFICER, "513402"), ids=[ID_NUMBER], case=CASE)
+
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 async def test_correction_officer_lists_only_their_county(hub: Hub) -> None:
