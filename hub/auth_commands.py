@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hub.auth import DEFAULT_KEY_FILE, Role, load_or_create_key, mint_token, parse_unit
+from hub.auth import DEFAULT_KEY_FILE, Role, UnitAgency, load_or_create_key, mint_token, parse_unit
 
 ROLE_CHOICES = ", ".join(role.value for role in Role)
 MAX_TTL_MINUTES = 24 * 60
@@ -91,7 +91,13 @@ def token(
     try:
         parsed = parse_unit(agency, county)
     except ValueError as exc:
-        raise click.BadParameter(f"单位无效。 / Invalid unit: {exc}", param_hint="--unit") from exc
+        agencies = "、".join(agency.value for agency in UnitAgency)
+        raise click.BadParameter(
+            f"单位无效：{unit!r}，应写作“机构:行政区划代码”，如 court:513401；机构为 {agencies} 之一，"
+            f"代码为 513400（州级）或凉山州所辖县（市）代码。 / Invalid unit: {exc}; expected AGENCY:COUNTY,"
+            " e.g. court:513401",
+            param_hint="--unit",
+        ) from exc
 
     key = load_or_create_key(key_file)
     click.echo(

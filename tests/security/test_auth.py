@@ -357,6 +357,7 @@ def test_the_token_command_refuses_a_bad_unit_in_chinese(tmp_path: Path) -> None
     )
     assert result.exit_code == 2
     assert "单位无效" in result.output
+    assert "court:513401" in result.output  # an example of the expected form, in both halves
 
 
 @pytest.mark.parametrize(
