@@ -239,7 +239,10 @@ def cpu_seconds(pid: int) -> float:
 
 
 def server_stack() -> str:
-    """The event loop and HTTP parser uvicorn picks here ("auto"): uvloop and httptools when installed."""
+    """Return the event loop and HTTP parser uvicorn picks when set to "auto".
+
+    These are uvloop and httptools when installed.
+    """
     import importlib.util
 
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
@@ -277,7 +280,7 @@ def _hub_app(folder: Path, court_url: str, ttl_s: float) -> Starlette:
 
 
 def _bare_app(folder: Path, court_url: str, ttl_s: float) -> Starlette:
-    """One endpoint answering from the same wrapped, cached adapters: no GraphQL, no merge.
+    """Build one endpoint that returns the same wrapped adapters' cached records: no GraphQL, no merge.
 
     Its process gets the hub's garbage-collector settings, so that both servers differ only
     in their apps.

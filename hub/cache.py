@@ -88,7 +88,10 @@ class InProcessCache:
         return self.get_now(key)
 
     def get_now(self, key: str) -> bytes | None:
-        """``get`` without awaiting: this backend never waits, so a lookup can skip a task."""
+        """Return what ``get`` returns, without awaiting.
+
+        This backend does no I/O, so a lookup that calls this can skip a task.
+        """
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -263,9 +266,9 @@ class RecordCache:
         return records
 
     def get_now(self, agency: Agency, id_number: IdNumber) -> AgencyRecords | None:
-        """Return the cached records if the backend can answer without waiting, else None.
+        """Return the cached records if the backend can return them without waiting, else None.
 
-        Only the in-process backend can; a None here says nothing about Redis, whose
+        Only the in-process backend can. A None here says nothing about Redis, whose
         ``get`` the caller still awaits. A miss is not counted here, since that ``get``
         counts it.
         """
@@ -386,7 +389,7 @@ class CachingAdapter:
         await self.inner.aclose()
 
     def cached(self, id_number: IdNumber) -> AgencyRecords | None:
-        """Return the records if the cache holds them and answers without waiting, else None."""
+        """Return the records if the cache contains them and can return them without waiting, else None."""
         return self.cache.get_now(self.agency, id_number) if self.ttl_s > 0 else None
 
     async def fetch_records(self, id_number: IdNumber) -> AgencyRecords:

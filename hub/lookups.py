@@ -242,12 +242,12 @@ def _within_county(principal: Principal, county: str | None, results: Sequence[L
 
     The person's residence county comes from the identity the agencies returned. Without
     one, the address code of the ID number (the county where it was issued) is used.
-    Nothing is returned or audited for a refused lookup; a log line records it.
+    Nothing is returned or audited for a rejected lookup, and a WARNING line logs it.
     """
     if county is None:
         return
     for result in results:
-        residence = subject_county(result)
+        residence = _subject_county(result)
         try:
             authorize(principal, Operation.PRIOR_RECORDS, residence)
         except Forbidden:
@@ -261,7 +261,7 @@ def _within_county(principal: Principal, county: str | None, results: Sequence[L
             raise
 
 
-def subject_county(result: LookupResult) -> str:
+def _subject_county(result: LookupResult) -> str:
     """Return the residence county of the person looked up, from the records the agencies returned."""
     person = result.person
     if person is not None and person.county_code:

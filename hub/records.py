@@ -132,14 +132,13 @@ class PriorRecordService:
     async def _fetch_all(self, id_number: IdNumber) -> list[tuple[SourceStatus, AgencyRecords | None]]:
         """Call every adapter at once; wait for each until its own timeout, then give up on it.
 
-        An adapter whose cache holds the answer in this process (``CachingAdapter.cached``)
-        answers at once, without a task. Every other call gets one task, then one loop step
-        in which calls served from Redis complete, and an ``asyncio.wait`` per distinct
-        timeout only for the calls still running. A lookup that the cache answers thus waits
-        on no timer. ``asyncio.wait`` rather than
-        ``asyncio.timeout``: a timeout context waits for the cancelled call to unwind, and an
-        adapter that swallows or delays cancellation would hold the whole lookup past its
-        deadline.
+        An adapter whose cache in this process contains the records (``CachingAdapter.cached``)
+        returns them at once, without a task. Every other call gets one task, then one loop
+        step in which calls served from Redis complete, and an ``asyncio.wait`` per distinct
+        timeout only for the calls still running. A lookup served from the cache thus waits
+        on no timer. ``asyncio.wait`` rather than ``asyncio.timeout``: a timeout context waits
+        for the cancelled call to unwind, and an adapter that swallows or delays cancellation
+        would hold the whole lookup past its deadline.
         """
         started = time.perf_counter()
         finished: dict[RecordAdapter, float] = {}

@@ -143,8 +143,8 @@ class SameDocument:
     """A parsed document compared by identity, as a cache key.
 
     graphql-core 3.3 hashes a syntax tree node by node on every call, which cost more than
-    the rest of a cached validation. The key holds the document, so its id stays its own
-    while the key is cached.
+    the rest of a cached validation. The key keeps a reference to the document, so no other
+    object can take its id while the key is cached.
     """
 
     __slots__ = ("document",)

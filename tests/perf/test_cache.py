@@ -245,16 +245,16 @@ async def test_cached_answers_at_once_only_from_memory(backend: Cache) -> None:
 
     await adapter.fetch_records(PERSON)
 
-    held = adapter.cached(PERSON)
+    hit = adapter.cached(PERSON)
     if isinstance(backend, InProcessCache):
-        assert held == RECORDS[Agency.COURT]()
+        assert hit == RECORDS[Agency.COURT]()
         assert sample(adapter.cache.metrics, "hub_cache_lookups_total", agency="court", result="hit") == 1
     else:
-        assert held is None
+        assert hit is None
 
 
 async def test_fan_out_of_memory_hits_starts_no_task(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A lookup whose every answer is cached in the process answers without a task or a fill."""
+    """A lookup whose records are all cached in the process completes without a task or a fill."""
     backend = InProcessCache()
     stacks = [court_stack(backend)] + [
         (CachingAdapter(inner, RecordCache(backend, metrics=fresh_metrics()), 60.0), inner)

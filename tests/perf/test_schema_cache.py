@@ -55,7 +55,7 @@ async def test_syntax_errors_are_reported_every_time() -> None:
     assert all(result.errors and "Syntax Error" in result.errors[0].message for result in results)
 
 
-async def test_a_query_text_is_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_validation_runs_once_per_query_text(monkeypatch: pytest.MonkeyPatch) -> None:
     """The validation cache finds the parsed document by identity, so repeats skip validation."""
     validated: list[object] = []
     real_validate = build.validate_document

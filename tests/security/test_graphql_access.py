@@ -139,7 +139,7 @@ async def test_every_role_operation_county_cell_answers_as_the_policy_says(hub: 
 
 
 async def test_correction_officer_looks_up_only_own_county_residents(hub: Hub) -> None:
-    """A county's correction office sees the records of its own residents only."""
+    """A county's correction office reads the records of its own residents only."""
     purpose = {"purpose": "CORRECTION_SUPERVISION", "case": CASE}
 
     own = await hub.gql(PRIOR, bearer(Role.CORRECTION_OFFICER, SUBJECT_COUNTY), id=ID_NUMBER, **purpose)
