@@ -208,6 +208,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Case number {case_number} belongs to another court than yours ({court_en}); a trial lookup"
         " must name a case of your own court.",
     ),
+    "purpose.case_prefecture": (
+        "案号 {case_number} 不是本州法院的案件；"
+        "{court_zh}只能以“审判（TRIAL）”为目的查询凉山州各级法院的案件。",
+        "Case number {case_number} is not a case of a court in Liangshan Prefecture; the {court_en}"
+        " may make trial lookups only for cases of the prefecture's courts.",
+    ),
     "purpose.role": (
         "角色 {roles} 不能以“{purpose_zh}”为目的查询。",
         "Role(s) {roles} may not query for purpose {purpose_api}.",
@@ -458,6 +464,21 @@ class Forbidden(HubError):
         if "purpose" in params:
             params = {**purpose_names(str(params["purpose"])), **params}
         super().__init__(key, operation=operation, **params)
+
+    @property
+    def reason(self) -> str:
+        """The stable name of the rule that refused: ``extensions.reason`` and the audit log's refusal."""
+        return FORBIDDEN_REASONS.get(self.key, "OTHER")
+
+
+# Stable values naming the rule that rejected a FORBIDDEN request, for front ends to branch on.
+FORBIDDEN_REASONS = {
+    "auth.forbidden": "OPERATION",
+    "auth.forbidden_county": "COUNTY",
+    "purpose.role": "PURPOSE_ROLE",
+    "purpose.case_court": "CASE_COURT",
+    "purpose.case_prefecture": "CASE_COURT",
+}
 
 
 class RateLimited(HubError):

@@ -76,7 +76,11 @@ class ReturnedRecord:
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """The fields of one entry. ``kind`` is ``lookup`` or ``notice_state``; times are aware UTC."""
+    """The fields of one entry; times are aware UTC.
+
+    ``kind`` is ``lookup``, ``lookup_refused`` or ``notice_state``. A refused lookup names
+    the rule that refused it in ``refusal`` (``Forbidden.reason``) and returned nothing.
+    """
 
     kind: str
     operation: str
@@ -94,10 +98,14 @@ class AuditEntry:
     notice_id: int | None = None
     notice_from: str | None = None
     notice_to: str | None = None
+    refusal: str | None = None
 
     def fields(self) -> dict[str, Any]:
         # Field by field rather than asdict(), whose deep copy cost more than the hashing.
         data = {name: getattr(self, name) for name in _ENTRY_FIELDS}
+        if self.refusal is None:
+            # Added after the first entries were written: an entry without one hashes as before.
+            del data["refusal"]
         data["recorded_at"] = format_time(self.recorded_at)
         data["agencies_answered"] = sorted(self.agencies_answered)
         data["returned"] = [
@@ -200,6 +208,34 @@ def lookup_entry(
         subject_hash=subject_hash(id_number, subject_key),
         agencies_answered=tuple(sorted(agencies_answered)),
         returned=tuple(returned),
+    )
+
+
+def refused_lookup_entry(
+    principal: Principal,
+    id_number: str,
+    refusal: str,
+    *,
+    subject_key: bytes,
+    purpose: str | None,
+    case_number: str | None,
+    legal_basis: str | None,
+    operation: str = "priorRecords",
+) -> AuditEntry:
+    """Build the entry for a lookup refused before anything was returned, as the caller stated it."""
+    return AuditEntry(
+        kind="lookup_refused",
+        operation=operation,
+        recorded_at=dt.datetime.now(dt.UTC),
+        actor_id=principal.user_id,
+        unit_agency=principal.unit.agency.value,
+        unit_county=principal.unit.county,
+        role=principal.role_label,
+        purpose=purpose,
+        legal_basis=legal_basis,
+        case_number=case_number,
+        subject_hash=subject_hash(id_number, subject_key),
+        refusal=refusal,
     )
 
 

@@ -1,7 +1,9 @@
 """An officer's lookup: policy, stated purpose, quota, the fan-out, sealing, and its audit entry.
 
 The steps run in that order, and the result is returned only after its audit entry commits: a
-lookup whose entry cannot be written returns nothing. Sealed records reach only judicial
+lookup whose entry cannot be written returns nothing. A lookup that policy refuses, for the
+operation, the purpose or the person's county, is audited too, as ``lookup_refused`` with
+the rule that refused it, so an auditor sees the attempts as well. Sealed records reach only judicial
 case handling with a case number (``hub.sealing``); everyone else gets the answer they
 would get if the record did not exist. ``AuditedLookup.cacheable`` is False whenever a
 sealed record is in the answer, for any cache placed above this service.
@@ -17,7 +19,7 @@ from typing import Protocol
 from adapters.errors import BatchTooLarge, Forbidden
 from adapters.idnumber import IdNumber, mask_id_number
 from adapters.records import Agency, Judgment, PersonIdentity
-from hub.audit import AuditEntry, lookup_entry, returned_from_lookup
+from hub.audit import AuditEntry, lookup_entry, refused_lookup_entry, returned_from_lookup
 from hub.audit_group import AuditGroupWriter
 from hub.auth import Principal
 from hub.batch import MAX_BATCH
@@ -155,11 +157,11 @@ class LookupService:
         case_number: str | None = None,
         legal_basis: str | None = None,
     ) -> AuditedLookup:
-        stated, county = self._admit(principal, purpose, case_number, legal_basis)
+        stated, county = await self._admit(principal, [id_number], purpose, case_number, legal_basis)
         await self.limiter.hit(principal.user_id, OPERATION)
 
         result = await self.records.lookup(id_number)
-        _within_county(principal, county, [result])
+        await self._within_county(principal, county, stated, [result])
         return (await self._audited(principal, stated, [result]))[0]
 
     async def lookup_many(
@@ -177,29 +179,87 @@ class LookupService:
         people = list({id_number.value: id_number for id_number in id_numbers}.values())
         if len(people) > self.max_batch:
             raise BatchTooLarge(size=len(people), limit=self.max_batch)
-        stated, county = self._admit(principal, purpose, case_number, legal_basis)
+        stated, county = await self._admit(principal, people, purpose, case_number, legal_basis)
         for _ in people:
             await self.limiter.hit(principal.user_id, OPERATION)
 
         results = await self.batch.lookup_many(people)
-        _within_county(principal, county, results)
+        await self._within_county(principal, county, stated, results)
         return await self._audited(principal, stated, results)
 
-    def _admit(
-        self, principal: Principal, purpose: str | None, case_number: str | None, legal_basis: str | None
+    async def _admit(
+        self,
+        principal: Principal,
+        people: Sequence[IdNumber],
+        purpose: str | None,
+        case_number: str | None,
+        legal_basis: str | None,
     ) -> tuple[StatedPurpose, str | None]:
         """Check the caller's grant and purpose, and return the purpose and the county the grant covers.
 
         The county is None for a prefecture-wide grant. A county-scoped grant (a county's
         correction office) covers only people who live in that county. Where they live is
         known only once the agencies have returned their records, so ``_within_county``
-        checks it then.
+        checks it then. A refusal is audited for each of ``people`` before it is raised.
         """
-        county = jurisdiction(principal, Operation.PRIOR_RECORDS)
-        stated = state_purpose(
-            principal, purpose, case_number=case_number, legal_basis=legal_basis, operation=OPERATION
-        )
+        try:
+            county = jurisdiction(principal, Operation.PRIOR_RECORDS)
+            stated = state_purpose(
+                principal, purpose, case_number=case_number, legal_basis=legal_basis, operation=OPERATION
+            )
+        except Forbidden as refusal:
+            await self._record_refusal(principal, people, refusal, purpose, case_number, legal_basis)
+            raise
         return stated, county
+
+    async def _within_county(
+        self, principal: Principal, county: str | None, stated: StatedPurpose, results: Sequence[LookupResult]
+    ) -> None:
+        """Refuse the whole lookup unless every person in ``results`` lives in ``county``."""
+        try:
+            _check_county(principal, county, results)
+        except Forbidden as refusal:
+            people = [result.id_number for result in results]
+            await self._record_refusal(
+                principal, people, refusal, stated.purpose.value, stated.case_number, stated.legal_basis
+            )
+            raise
+
+    async def _record_refusal(
+        self,
+        principal: Principal,
+        people: Sequence[IdNumber],
+        refusal: Forbidden,
+        purpose: str | None,
+        case_number: str | None,
+        legal_basis: str | None,
+    ) -> None:
+        """Append a ``lookup_refused`` entry for each person; the caller is refused even if this fails.
+
+        The caller is told why they were refused either way: a failed write is logged at
+        ERROR for the operators rather than turned into an internal error.
+        """
+        entries = [
+            refused_lookup_entry(
+                principal,
+                id_number.value,
+                refusal.reason,
+                subject_key=self._subject_key,
+                purpose=purpose,
+                case_number=(case_number or "").strip() or None,
+                legal_basis=(legal_basis or "").strip() or None,
+            )
+            for id_number in people
+        ]
+        try:
+            await self.record(entries)
+        except Exception as exc:
+            logger.error(
+                "could not audit a refused lookup: user=%s reason=%s error=%s",
+                principal.user_id,
+                refusal.reason,
+                type(exc).__name__,
+            )
 
     async def _audited(
         self, principal: Principal, stated: StatedPurpose, results: Sequence[LookupResult]
@@ -237,12 +297,12 @@ class LookupService:
         return await self._writer.append(entries)
 
 
-def _within_county(principal: Principal, county: str | None, results: Sequence[LookupResult]) -> None:
+def _check_county(principal: Principal, county: str | None, results: Sequence[LookupResult]) -> None:
     """Raise ``Forbidden`` unless every person looked up lives in ``county`` (None: any county).
 
     The person's residence county comes from the identity the agencies returned. Without
     one, the address code of the ID number (the county where it was issued) is used.
-    Nothing is returned or audited for a rejected lookup, and a WARNING line logs it.
+    Nothing is returned for a rejected lookup, and a WARNING line logs it.
     """
     if county is None:
         return

@@ -32,7 +32,7 @@ class ReturnedRecord:
 class AuditEntry:
     sequence: int
     entry_hash: str = strawberry.field(description="SHA-256 of the entry and the previous hash (hex)")
-    kind: str = strawberry.field(description="lookup or notice_state")
+    kind: str = strawberry.field(description="lookup, lookup_refused or notice_state")
     operation: str
     recorded_at: dt.datetime
     actor_id: str
@@ -49,6 +49,10 @@ class AuditEntry:
     notice_id: int | None
     notice_from: str | None
     notice_to: str | None
+    refusal: str | None = strawberry.field(
+        description="拒绝查询的规则 / for lookup_refused, the rule that refused: OPERATION, COUNTY,"
+        " PURPOSE_ROLE or CASE_COURT"
+    )
 
     @classmethod
     def from_record(cls, record: AuditRecordView) -> AuditEntry:
@@ -77,6 +81,7 @@ class AuditEntry:
             notice_id=entry.notice_id,
             notice_from=entry.notice_from,
             notice_to=entry.notice_to,
+            refusal=entry.refusal,
         )
 
 

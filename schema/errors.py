@@ -632,17 +632,8 @@ def _attributes(error: HubError) -> dict[str, str]:
     if isinstance(error, PurposeRequired):
         return {"part": error.part}
     if isinstance(error, Forbidden):
-        return {"reason": FORBIDDEN_REASONS.get(error.key, "OTHER")}
+        return {"reason": error.reason}
     return {}
-
-
-# Stable values naming the rule that rejected a FORBIDDEN request, for front ends to branch on.
-FORBIDDEN_REASONS = {
-    "auth.forbidden": "OPERATION",
-    "auth.forbidden_county": "COUNTY",
-    "purpose.role": "PURPOSE_ROLE",
-    "purpose.case_court": "CASE_COURT",
-}
 
 
 def _partial_errors(context: object) -> list[PartialError]:

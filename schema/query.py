@@ -141,8 +141,7 @@ async def resolve_prior_records(
     legal_basis: Annotated[str | None, strawberry.argument(description=LEGAL_BASIS_HELP)] = None,
 ) -> PriorRecords | None:
     context = info.context
-    # A county-scoped grant passes here; the service checks the person's county once known.
-    context.access.jurisdiction("priorRecords")
+    # The service checks the caller's grant, so that a refusal is audited with its subject.
     parsed = parse_id_number(id_number)
     view = await context.records.lookup(parsed, purpose.value, case_number, legal_basis)
 
@@ -164,7 +163,6 @@ async def resolve_prior_records_batch(
     legal_basis: Annotated[str | None, strawberry.argument(description=LEGAL_BASIS_HELP)] = None,
 ) -> list[PriorRecords]:
     context = info.context
-    context.access.jurisdiction("priorRecords")
     if len(id_numbers) > MAX_BATCH:
         raise BatchTooLarge(size=len(id_numbers), limit=MAX_BATCH)
     parsed = [parse_id_number(id_number) for id_number in id_numbers]

@@ -95,7 +95,6 @@ def test_trial_accepts_the_judges_own_court(county: str, case_number: str) -> No
     [
         ("513401", "（2026）川3431刑初12号"),  # another county's court
         ("513401", "（2026）川34刑终7号"),  # the intermediate court, above the county court
-        ("513400", "（2026）川01刑初3号"),  # a court outside the prefecture
     ],
 )
 def test_trial_rejects_other_court_case(county: str, case_number: str) -> None:
@@ -103,9 +102,24 @@ def test_trial_rejects_other_court_case(county: str, case_number: str) -> None:
         state_purpose(judge_of(county), Purpose.TRIAL, case_number=case_number)
 
     assert denied.value.key == "purpose.case_court"
+    assert denied.value.reason == "CASE_COURT"
     assert case_number in denied.value.render("zh")
     assert "人民法院" in denied.value.render("zh")  # names the caller's court, not a code
     assert "another court" in denied.value.render("en")
+
+
+def test_intermediate_court_refusal_names_the_prefecture() -> None:
+    """The intermediate court tries every county's cases, so "not your court's case" would mislead."""
+    case_number = "（2026）川01刑初3号"  # a court of Chengdu, outside the prefecture
+    with pytest.raises(Forbidden) as denied:
+        state_purpose(judge_of("513400"), Purpose.TRIAL, case_number=case_number)
+
+    zh, en = denied.value.render("zh"), denied.value.render("en")
+    assert denied.value.key == "purpose.case_prefecture"
+    assert denied.value.reason == "CASE_COURT"
+    assert case_number in zh and "本州法院" in zh and "中级人民法院" in zh
+    assert "不是本院" not in zh
+    assert "Liangshan Prefecture" in en and "Intermediate People's Court" in en
 
 
 def test_purpose_messages_name_enum_and_chinese() -> None:
