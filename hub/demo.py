@@ -146,9 +146,30 @@ def exit_on_signal(signum: int, _frame: object) -> None:
 
     Python's default action for these signals ends the process at once, leaving the
     stand-ins and pollers running. uvicorn takes over SIGTERM while it serves, and after its
-    shutdown raises the signal again, which lands here.
+    shutdown raises the signal again, which lands here. A stop the operator asked for is a
+    clean exit (status 0), as Ctrl+C is, so ``make demo`` reports no error for it.
     """
-    raise SystemExit(128 + signum)
+    raise SystemExit(0)
+
+
+def announce_when_listening(server: uvicorn.Server, lines: list[str], stop: threading.Event) -> None:
+    """Print ``lines`` once ``server`` accepts connections, so that the printed address already works."""
+    while not server.started:
+        if stop.wait(0.05):
+            return
+    for line in lines:
+        print(line, flush=True)
+
+
+def banner(host: str, port: int) -> list[str]:
+    """Return the lines that tell a newcomer where everything runs and how to get a token."""
+    return [
+        f"政法数据交换枢纽演示：http://{host}:{port}/graphql （Ctrl+C 停止）",
+        f"法院 SOAP 模拟服务：http://127.0.0.1:{COURT_PORT}/ws/court?wsdl",
+        f"司法局接收模拟服务：http://127.0.0.1:{BUREAU_PORT}/soap?wsdl",
+        f"通知书流转日志：{DEMO_DIR / 'notices.log'}",
+        "签发演示令牌：.venv/bin/hub token --role judge --unit court:513400",
+    ]
 
 
 def main() -> None:
@@ -181,10 +202,6 @@ def main() -> None:
             build_person_index(notice_log)
             children += start_notice_flow(notice_log)
 
-            address = f"http://{settings.host}:{settings.port}/graphql"
-            print(f"政法数据交换枢纽演示：{address} （Ctrl+C 停止）", flush=True)
-            print(f"通知书流转日志：{DEMO_DIR / 'notices.log'}", flush=True)
-            print("签发演示令牌：.venv/bin/hub token --role judge --unit court:513400", flush=True)
             watcher = threading.Thread(target=watch_children, args=(children, stopping), daemon=True)
             watcher.start()
             from hub.app import create_app
@@ -193,13 +210,31 @@ def main() -> None:
             # The same masked, one-line-per-request log as `hub serve`, not uvicorn's own.
             configure_logging(settings.log_level)
             app = create_app(settings, serving=True)
-            uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+            config = uvicorn.Config(
+                app, host=settings.host, port=settings.port, log_config=None, access_log=False
+            )
+            server = uvicorn.Server(config)
+            lines = banner(settings.host, settings.port)
+            threading.Thread(
+                target=announce_when_listening, args=(server, lines, stopping), daemon=True
+            ).start()
+            try:
+                server.run()
+            except KeyboardInterrupt:
+                pass
+            if not server.started:
+                print(
+                    "枢纽未能启动，原因见上方日志。/ The hub did not start; the log above says why.",
+                    flush=True,
+                )
+                raise SystemExit(3)  # uvicorn's status for a failed start
         finally:
             stopping.set()
             for child in children:
                 child.terminate()
             for child in children:
                 child.wait(timeout=10)
+            print("演示已停止。/ The demo has stopped.", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,25 @@
-"""make demo's start-up checks: they stop it before any child starts."""
+"""make demo's start-up checks, which stop it before any child starts, and its banner and stop."""
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from hub.demo import ensure_port_free
+from hub.demo import (
+    BUREAU_PORT,
+    COURT_PORT,
+    announce_when_listening,
+    banner,
+    ensure_port_free,
+    exit_on_signal,
+)
 
 
 def test_taken_port_stops_the_demo_naming_the_variable() -> None:
@@ -46,3 +56,44 @@ def test_invalid_setting_stops_the_demo_before_any_child(tmp_path: Path) -> None
     assert result.returncode == 1
     assert "配置无效：HUB_PORT 应为整数" in result.stderr
     assert not (tmp_path / "notices.log").exists()
+
+
+def test_announce_waits_until_the_hub_listens(capsys: pytest.CaptureFixture[str]) -> None:
+    server = SimpleNamespace(started=False)
+    stop = threading.Event()
+    announcer = threading.Thread(target=announce_when_listening, args=(server, ["ready line"], stop))
+    announcer.start()
+
+    announcer.join(timeout=0.3)
+    assert announcer.is_alive()
+    assert "ready line" not in capsys.readouterr().out
+    server.started = True
+    announcer.join(timeout=5)
+
+    assert not announcer.is_alive()
+    assert capsys.readouterr().out == "ready line\n"
+
+
+def test_announce_skips_the_banner_when_the_demo_stops_first(capsys: pytest.CaptureFixture[str]) -> None:
+    stop = threading.Event()
+    stop.set()
+
+    announce_when_listening(SimpleNamespace(started=False), ["ready line"], stop)  # type: ignore[arg-type]
+
+    assert capsys.readouterr().out == ""
+
+
+def test_banner_names_every_address_a_newcomer_needs() -> None:
+    text = "\n".join(banner("127.0.0.1", 8000))
+
+    assert "http://127.0.0.1:8000/graphql" in text
+    assert f":{COURT_PORT}/ws/court" in text
+    assert f":{BUREAU_PORT}/soap" in text
+    assert "hub token" in text
+
+
+def test_exit_on_signal_exits_cleanly() -> None:
+    with pytest.raises(SystemExit) as stopped:
+        exit_on_signal(signal.SIGTERM, None)
+
+    assert stopped.value.code == 0
