@@ -21,6 +21,7 @@ is completed on graphql-core's path, which tries the plans below it again on the
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -32,6 +33,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLString,
     SelectionSetNode,
     Undefined,
     is_leaf_type,
@@ -115,7 +117,7 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
             details,
             self.hide_suggestions,
         )
-        fields: list[tuple[str, Callable[[Any, None], Any], Complete]] = []
+        fields: list[tuple[str, Complete, Complete]] = []
         for response_key, child_details in collected.grouped_field_set.items():
             name = child_details[0].node.name.value
             if name == TYPENAME:
@@ -127,10 +129,10 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
             complete = self._compile(field.type, child_details)
             if complete is None:
                 return None
-            fields.append((response_key, field.resolve, complete))
+            fields.append((response_key, _reader(field), complete))
 
         def complete_object(source: Any) -> dict[str, Any]:
-            return {key: complete(resolve(source, None)) for key, resolve, complete in fields}
+            return {key: complete(read(source)) for key, read, complete in fields}
 
         return complete_object
 
@@ -140,7 +142,8 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if is_list_type(of_type):
             return _list_of(self._compile(of_type.of_type, details))
         if is_leaf_type(of_type):
-            return _leaf(of_type.coerce_output_value, self.is_awaitable)
+            complete = _leaf(of_type.coerce_output_value, self.is_awaitable)
+            return _string(complete) if of_type is GraphQLString else complete
         if is_object_type(of_type):
             return _nullable(self._object_plan(of_type, details), self.is_awaitable)
         return None  # an interface or a union
@@ -201,13 +204,26 @@ def _basic(field: GraphQLField) -> bool:
     )
 
 
+def _reader(field: GraphQLField) -> Complete:
+    """Return a function that reads ``field`` from its parent object, as its resolver would.
+
+    With strawberry's default resolver (``getattr``) that is an ``attrgetter`` of the
+    attribute's name, which skips the two calls of the resolver strawberry wraps around it.
+    """
+    definition: StrawberryField = field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+    if definition.default_resolver is getattr:
+        return operator.attrgetter(definition.python_name)
+    resolve = field.resolve
+    return lambda source: resolve(source, None)
+
+
 def _missing(value: Any) -> bool:
     """True for a value graphql-core completes as null: None or ``Undefined``."""
     return value is None or value is Undefined
 
 
-def _constant(value: str) -> Callable[[Any, None], str]:
-    return lambda _source, _info: value
+def _constant(value: str) -> Complete:
+    return lambda _source: value
 
 
 def _same(value: Any) -> Any:
@@ -255,6 +271,15 @@ def _leaf(coerce: Callable[[Any], Any], is_awaitable: Callable[[Any], bool]) -> 
         return coerced
 
     return complete_leaf
+
+
+def _string(complete: Complete) -> Complete:
+    """Return a str as it is, as graphql-core's ``String`` serializer does; anything else goes to ``complete``."""
+
+    def complete_string(value: Any) -> Any:
+        return value if type(value) is str else complete(value)
+
+    return complete_string
 
 
 def _nullable(plan: Complete | None, is_awaitable: Callable[[Any], bool]) -> Complete | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema import plan
@@ -231,3 +232,46 @@ async def test_plans_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         assert result.errors is None
 
     assert len(plan._PLANS) <= 3
+
+
+def item_of(source: Any, name: str) -> Any:
+    """A default resolver that reads dicts, as a schema configured for dict results would."""
+    return source[name] if isinstance(source, dict) else getattr(source, name)
+
+
+@strawberry.type
+class Entry:
+    code: str
+    count: int | None
+
+
+@strawberry.type
+class DictQuery:
+    @strawberry.field
+    def entries(self) -> list[Entry]:
+        return [{"code": "a", "count": 1}, {"code": 7, "count": None}]  # type: ignore[list-item]
+
+
+async def test_plans_read_fields_with_the_configured_default_resolver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A plan reads each field as strawberry would, with the default resolver the schema is given."""
+    config = StrawberryConfig(default_resolver=item_of)
+    planned = strawberry.Schema(
+        query=DictQuery, config=config, execution_context_class=PlannedExecutionContext
+    )
+    plain = strawberry.Schema(query=DictQuery, config=config)
+    calls: list[str] = []
+    original = StrawberryGraphQLCoreExecutionContext.complete_object_value
+
+    def counting(self: Any, return_type: Any, *args: Any) -> Any:
+        calls.append(return_type.name)
+        return original(self, return_type, *args)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "complete_object_value", counting)
+    ours = await planned.execute("{ entries { code count } }")
+    theirs = await plain.execute("{ entries { code count } }")
+
+    assert ours.errors is None
+    assert ours.data == theirs.data == {"entries": [{"code": "a", "count": 1}, {"code": "7", "count": None}]}
+    assert calls.count("Entry") == 2  # only the plain schema: the plan completed both entries
