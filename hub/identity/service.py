@@ -32,7 +32,7 @@ from hub.identity.index import (
     records_of_person,
 )
 from hub.identity.linkage import Outcome, Thresholds
-from hub.identity.weights import NameComparer, Side, compare
+from hub.identity.weights import NAME_WEIGHTS, NameComparer, NameLevel, Side, compare
 from hub.store import Store
 from hub.store.identity_tables import (
     identity_aliases,
@@ -42,6 +42,11 @@ from hub.store.identity_tables import (
 )
 
 MAX_RESULTS = 50
+# A search by name alone states nothing but the name, so it is judged on the name alone: a
+# name the same or read the same (pinyin) makes a possible match, and nothing more. The
+# linkage thresholds weigh whole records, which a name's weight alone never reaches, so
+# they would call every such candidate a non-match.
+NAME_ONLY = Thresholds(match=math.inf, possible=NAME_WEIGHTS[NameLevel.SAME_PINYIN])
 # Log2 prior odds that a searched name and date belong to one given candidate: with it a
 # score at the match threshold reads as about 0.999 and one at "possible" as about 0.9.
 PRIOR_LOG2_ODDS = -8.5
@@ -115,7 +120,11 @@ class IdentityService:
             found = await self._candidates(conn, key, birth_date)
             names = await _aliases(conn, set(found))
         query = Side((key,), birth_date.toordinal() if birth_date else 0, "0", None, None, None)
-        matches = [self._match(query, person, rows, names.get(person, ())) for person, rows in found.items()]
+        thresholds = self.thresholds if birth_date is not None else NAME_ONLY
+        matches = [
+            self._match(query, person, rows, names.get(person, ()), thresholds)
+            for person, rows in found.items()
+        ]
         matches = [m for m in matches if m.outcome is not Outcome.NON_MATCH or birth_date is None]
         matches.sort(key=lambda m: (-m.score, m.person_id))
         return matches[:limit]
@@ -195,7 +204,12 @@ class IdentityService:
         return found
 
     def _match(
-        self, query: Side, person: int, rows: Sequence[IndexedRecord], names: tuple[str, ...]
+        self,
+        query: Side,
+        person: int,
+        rows: Sequence[IndexedRecord],
+        names: tuple[str, ...],
+        thresholds: Thresholds,
     ) -> PersonMatch:
         keys = tuple(dict.fromkeys(normalise.name_key(n) for n in names))
         sides = [row.entry.side() for row in rows]
@@ -213,7 +227,7 @@ class IdentityService:
             person_id=person,
             score=best.score,
             confidence=round(confidence, 4),
-            outcome=self.thresholds.outcome(best.score),
+            outcome=thresholds.outcome(best.score),
             agreed=best.agreed,
             records=tuple(rows),
             names=names,

@@ -244,6 +244,32 @@ async def test_search_by_other_name_alone_finds_the_person(store: Store) -> None
     assert [m.person_id for m in by_sound] == [found["R1"]]
 
 
+async def test_search_by_name_alone_rates_namesakes_possible(store: Store) -> None:
+    """A name alone neither proves nor disproves identity: every namesake is a possible match.
+
+    The linkage thresholds weigh whole records. A name's weight alone stays under them, so
+    they called everyone a search by name found a non-match.
+    """
+    await put(
+        store,
+        entry("police", "R1", "海来阿牛", number=ASU, others=("海文堃",)),
+        entry("police", "R2", "海来拉哈", number=OTHER, birth="1983-12-02", others=("海文堃",)),
+    )
+    await relink(store)
+    service = IdentityService(store)
+
+    by_name = await service.search("海来阿牛")
+    by_other_name = await service.search("海文堃")
+    by_sound = await service.search("海文坤")
+    with_birth_date = await service.search("海来阿牛", dt.date(1985, 3, 7))
+
+    found = await persons(store)
+    assert [(m.person_id, m.outcome) for m in by_name] == [(found["R1"], Outcome.POSSIBLE)]
+    assert sorted(m.person_id for m in by_other_name) == sorted([found["R1"], found["R2"]])
+    assert {m.outcome for m in by_other_name + by_sound} == {Outcome.POSSIBLE}
+    assert [(m.person_id, m.outcome) for m in with_birth_date] == [(found["R1"], Outcome.MATCH)]
+
+
 async def test_reingest_replaces_the_other_names(store: Store) -> None:
     await put(store, entry("police", "R1", "海来阿牛", number=ASU, others=("海文堃",)))
     await put(store, entry("police", "R1", "海来阿牛", number=ASU, others=("海文华",)))
