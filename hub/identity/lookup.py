@@ -86,15 +86,14 @@ class LinkedLookup:
         self.timeout_s = timeout_s
 
     async def lookup(self, id_number: IdNumber) -> LinkedLookupResult:
-        base, view = await asyncio.gather(self.prior.lookup(id_number), self.identity.person_of(id_number))
-        links = _links(view, id_number)
-        keys_by_agency: dict[str, list[str]] = defaultdict(list)
-        for link in links:
-            if not link.same_id_number and link.agency in self.fetchers:
-                keys_by_agency[link.agency].append(link.local_key)
+        """Fetch by ID number and, at the same time, by the index's links to records without it.
 
-        outcomes = await asyncio.gather(
-            *(self._fetch(agency, keys) for agency, keys in keys_by_agency.items())
+        The index answers from the hub's own store long before the slowest agency does, so
+        the linked fetches start then, alongside the fan-out, instead of after it: a person
+        with linked records waits for the slower of the two, not for both in turn.
+        """
+        base, (view, links, outcomes) = await asyncio.gather(
+            self.prior.lookup(id_number), self._linked(id_number)
         )
         fetched = [records for _, records in outcomes if records is not None]
         extra_statuses = tuple(status for status, _ in outcomes if status.status is not FetchStatus.OK)
@@ -110,6 +109,21 @@ class LinkedLookup:
             links=tuple(links),
             judgments_by_case=judgments_by_case(combined),
         )
+
+    async def _linked(
+        self, id_number: IdNumber
+    ) -> tuple[PersonView | None, list[RecordLink], list[tuple[SourceStatus, AgencyRecords | None]]]:
+        """Read the person's links from the index, then fetch each linked agency's records by local key."""
+        view = await self.identity.person_of(id_number)
+        links = _links(view, id_number)
+        keys_by_agency: dict[str, list[str]] = defaultdict(list)
+        for link in links:
+            if not link.same_id_number and link.agency in self.fetchers:
+                keys_by_agency[link.agency].append(link.local_key)
+        outcomes = await asyncio.gather(
+            *(self._fetch(agency, keys) for agency, keys in keys_by_agency.items())
+        )
+        return view, links, list(outcomes)
 
     async def _fetch(self, agency: str, keys: list[str]) -> tuple[SourceStatus, AgencyRecords | None]:
         fetcher = self.fetchers[agency]

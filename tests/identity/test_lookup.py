@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 
@@ -123,3 +124,29 @@ async def test_unindexed_number_plain_fan_out(store: Store) -> None:
 
     assert result.person_id is None and result.links == ()
     assert len(result.criminal_records) == 1
+
+
+async def test_linked_fetches_run_while_the_fan_out_is_still_waiting(store: Store) -> None:
+    """The fan-out answers only once the linked fetch has started: run in turn, they would deadlock."""
+    await put(store, entry("court", CASE, "吉克阿依", number=ASU), entry("prison", "ZF1", "吉克·阿依"))
+    await relink(store)
+    asked = asyncio.Event()
+
+    class SlowPrior(Prior):
+        async def lookup(self, id_number: IdNumber) -> LookupResult:
+            await asyncio.wait_for(asked.wait(), timeout=5)
+            return await super().lookup(id_number)
+
+    class SignallingFetcher(Fetcher):
+        async def fetch_records_by_local_keys(self, keys: Sequence[str]) -> AgencyRecords:
+            asked.set()
+            return await super().fetch_records_by_local_keys(keys)
+
+    prison = SignallingFetcher(Agency.PRISON, prison_records())
+    lookup = LinkedLookup(SlowPrior(), IdentityService(store), [prison])
+
+    result = await lookup.lookup(parse_id_number(ASU))
+
+    assert prison.asked == [["ZF1"]]
+    assert len(result.case_information.custody) == 1
+    assert {status.agency for status in result.sources} >= {Agency.COURT}
