@@ -214,6 +214,8 @@ def _reader(field: GraphQLField) -> Complete:
     if definition.default_resolver is getattr:
         return operator.attrgetter(definition.python_name)
     resolve = field.resolve
+    if resolve is None:  # not a strawberry field: ``_basic`` admits only strawberry's own resolver
+        raise ValueError(f"field {definition.python_name} has no resolver to plan with")
     return lambda source: resolve(source, None)
 
 
