@@ -2,8 +2,9 @@
 
 Routes: ``/graphql`` (POST executes with a bearer token, see ``hub.auth_middleware``; GET
 serves GraphiQL in development only),
-``/healthz`` (the process runs), ``/readyz`` (every agency adapter is up) and ``/metrics``
-(Prometheus text; ``HUB_METRICS_ENABLED=false`` drops it). A WebSocket
+``/healthz`` (the process runs), ``/readyz`` (every agency adapter is up), ``/metrics``
+(Prometheus text; ``HUB_METRICS_ENABLED=false`` drops it) and ``/console/`` (the web
+console's static files, see ``hub.console``; ``/console`` redirects there). A WebSocket
 on ``/graphql`` carries subscriptions over graphql-transport-ws.
 
 The hub's store (``HUB_STORE_URL``) is migrated at start-up when it is the embedded SQLite
@@ -28,6 +29,7 @@ from hub.agency_stack import build_record_cache, wrap_adapters
 from hub.auth_middleware import HubGraphQL
 from hub.batch import BatchRecords, supports
 from hub.calendar import HolidayCalendar
+from hub.console import console_routes
 from hub.context import AuditDesk, Services
 from hub.gc_tuning import tune_for_serving
 from hub.identity.lookup import LinkedLookup, LocalKeyFetcher
@@ -155,6 +157,7 @@ def create_app(
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *console_routes(),
     ]
     if perf.metrics_enabled:
         token = perf.metrics_token_value()

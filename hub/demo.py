@@ -165,6 +165,7 @@ def banner(host: str, port: int) -> list[str]:
     """Return the lines that tell a newcomer where everything runs and how to get a token."""
     return [
         f"政法数据交换枢纽演示：http://{host}:{port}/graphql （Ctrl+C 停止）",
+        f"网页控制台：http://{host}:{port}/console/",
         f"法院 SOAP 模拟服务：http://127.0.0.1:{COURT_PORT}/ws/court?wsdl",
         f"司法局接收模拟服务：http://127.0.0.1:{BUREAU_PORT}/soap?wsdl",
         f"通知书流转日志：{DEMO_DIR / 'notices.log'}",

@@ -87,6 +87,7 @@ def test_banner_names_every_address_a_newcomer_needs() -> None:
     text = "\n".join(banner("127.0.0.1", 8000))
 
     assert "http://127.0.0.1:8000/graphql" in text
+    assert "http://127.0.0.1:8000/console/" in text
     assert f":{COURT_PORT}/ws/court" in text
     assert f":{BUREAU_PORT}/soap" in text
     assert "hub token" in text
