@@ -250,7 +250,11 @@ class CorrectionRecord:
 
 @dataclass(slots=True)
 class AgencyRecords:
-    """Everything one agency holds on one person, as canonical records."""
+    """Everything one agency holds on one person, as canonical records.
+
+    ``fetched_at`` (aware, UTC) is set on records kept for later, such as a cache's: when
+    the agency gave them. Records that an adapter has just fetched leave it None.
+    """
 
     agency: Agency
     persons: list[PersonIdentity] = field(default_factory=list)
@@ -260,6 +264,7 @@ class AgencyRecords:
     administrative_detentions: list[AdministrativeDetention] = field(default_factory=list)
     custody: list[CustodyRecord] = field(default_factory=list)
     corrections: list[CorrectionRecord] = field(default_factory=list)
+    fetched_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

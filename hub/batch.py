@@ -22,7 +22,7 @@ from adapters.errors import AdapterFailure, HubError, UpstreamTimeout, UpstreamU
 from adapters.idnumber import IdNumber
 from adapters.records import Agency, AgencyRecords
 from hub.identity.lookup import LinkedLookup, LinkedLookupResult
-from hub.records import DEFAULT_TIMEOUT_S, FetchStatus, LookupResult, SourceStatus, merge
+from hub.records import DEFAULT_TIMEOUT_S, FetchStatus, LookupResult, SourceStatus, answered, merge
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class BatchRecords:
             status = _status(adapter.agency, started, _error(adapter.agency, exc, timeout_s))
             return {n.value: (status, None) for n in id_numbers}
         status = _status(adapter.agency, started, None)
-        return {n.value: (status, answers[n.value]) for n in id_numbers}
+        return {n.value: (answered(status, answers[n.value]), answers[n.value]) for n in id_numbers}
 
     async def _single(self, adapter: RecordAdapter, id_number: IdNumber) -> Outcome:
         timeout_s = self.timeouts.get(adapter.agency, DEFAULT_TIMEOUT_S)
@@ -124,7 +124,7 @@ class BatchRecords:
                 records = await adapter.fetch_records(id_number)
         except Exception as exc:
             return _status(adapter.agency, started, _error(adapter.agency, exc, timeout_s)), None
-        return _status(adapter.agency, started, None), records
+        return answered(_status(adapter.agency, started, None), records), records
 
 
 def _error(agency: Agency, exc: Exception, timeout_s: float) -> HubError:

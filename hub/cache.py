@@ -13,6 +13,8 @@ is the veto, called on every answer before it is stored.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -285,6 +287,9 @@ class RecordCache:
         if not self.is_cacheable(id_number, records):
             self.metrics.cache_event(records.agency, "uncacheable")
             return False
+        if records.fetched_at is None:
+            # Kept with the records, so a hit says how old its answer is, not when it was read.
+            records = dataclasses.replace(records, fetched_at=dt.datetime.now(dt.UTC))
         try:
             await self.backend.set(self.key(records.agency, id_number), encode_records(records), ttl_s)
         except CacheUnavailable as exc:
@@ -356,6 +361,7 @@ def _own_lists(records: AgencyRecords) -> AgencyRecords:
         list(records.administrative_detentions),
         list(records.custody),
         list(records.corrections),
+        records.fetched_at,
     )
 
 

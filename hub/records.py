@@ -57,9 +57,10 @@ class SourceStatus:
 
     agency: Agency
     status: FetchStatus
-    fetched_at: dt.datetime  # aware, UTC: when the call finished or was abandoned
+    fetched_at: dt.datetime  # aware, UTC: when the agency answered, or the call was abandoned
     latency_ms: float
     error: HubError | None = None
+    cached: bool = False  # the answer came from the hub's cache; fetched_at is when the agency gave it
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,17 @@ class LookupResult:
             *info.custody,
             *info.corrections,
         ]
+
+
+def answered(status: SourceStatus, records: AgencyRecords) -> SourceStatus:
+    """Return ``status`` of a call that returned ``records``, dated when the agency gave them.
+
+    Records from the cache carry that time (``AgencyRecords.fetched_at``); the status then
+    says so (``cached``), so that a lookup shows how old each agency's part is.
+    """
+    if records.fetched_at is None:
+        return status
+    return replace(status, fetched_at=records.fetched_at, cached=True)
 
 
 class PriorRecordService:
@@ -210,7 +222,8 @@ class PriorRecordService:
 
         exc = task.exception()
         if exc is None:
-            return self._outcome(agency, id_number, FetchStatus.OK, latency_ms), task.result()
+            records = task.result()
+            return answered(self._outcome(agency, id_number, FetchStatus.OK, latency_ms), records), records
         if isinstance(exc, UpstreamTimeout):
             return self._outcome(agency, id_number, FetchStatus.TIMED_OUT, latency_ms, exc), None
         if isinstance(exc, UpstreamUnavailable):

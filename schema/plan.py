@@ -276,7 +276,7 @@ def _leaf(coerce: Callable[[Any], Any], is_awaitable: Callable[[Any], bool]) -> 
 
 
 def _string(complete: Complete) -> Complete:
-    """Return a str as it is, as graphql-core's ``String`` serializer does; anything else goes to ``complete``."""
+    """Return a str unchanged, as graphql-core's ``String`` serializer does; pass anything else on."""
 
     def complete_string(value: Any) -> Any:
         return value if type(value) is str else complete(value)

@@ -55,8 +55,14 @@ class SourceError:
 class Source:
     agency: Agency
     status: SourceStatus
-    fetched_at: dt.datetime = strawberry.field(description="UTC time the call finished or was abandoned")
+    fetched_at: dt.datetime = strawberry.field(
+        description="机关作答时间（UTC），缓存的答案亦为机关当时作答的时间 / UTC time the agency answered"
+        " (for a cached answer, when the agency gave it) or the call was abandoned"
+    )
     latency_ms: float = strawberry.field(description="milliseconds the hub waited for this agency")
+    from_cache: bool = strawberry.field(
+        description="答案取自枢纽缓存 / served from the hub's cache; fetchedAt is when the agency gave it"
+    )
     error: SourceError | None
 
     @classmethod
@@ -67,6 +73,7 @@ class Source:
             status=SourceStatus(str(outcome.status)),
             fetched_at=outcome.fetched_at,
             latency_ms=outcome.latency_ms,
+            from_cache=outcome.cached,
             error=None if error is None else SourceError(code=error.code, message=error.render(language)),
         )
 

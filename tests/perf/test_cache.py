@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
@@ -26,6 +28,12 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
     cache = RedisCache.from_url(url, command_timeout_s=1.0)
     yield cache
     await cache.aclose()
+
+
+def content(records: AgencyRecords | None) -> AgencyRecords | None:
+    """The records without the time the cache dates them with, to compare with fresh ones."""
+    return None if records is None else dataclasses.replace(records, fetched_at=None)
+
 
 
 def court_stack(
@@ -56,7 +64,10 @@ async def test_second_lookup_is_a_hit(backend: Cache) -> None:
     first = await adapter.fetch_records(PERSON)
     second = await adapter.fetch_records(PERSON)
 
-    assert first == second == RECORDS[Agency.COURT]()
+    assert first == RECORDS[Agency.COURT]()
+    assert first.fetched_at is None  # fetched just now
+    assert second.fetched_at is not None  # from the cache, dated when the court gave it
+    assert dataclasses.replace(second, fetched_at=None) == first
     assert len(inner.calls) == 1
     metrics = adapter.cache.metrics
     assert sample(metrics, "hub_cache_lookups_total", agency="court", result="hit") == 1
@@ -198,7 +209,7 @@ async def test_fill_lock_lets_one_replica_call(redis_url: str) -> None:
         await asyncio.sleep(0.02)
         second = await replicas[1].fetch_records(PERSON)
 
-        assert second == await first
+        assert content(second) == content(await first)
         assert (len(first_inner.calls), len(second_inner.calls)) == (1, 0)
     finally:
         await replicas[0].cache.invalidate(Agency.COURT, PERSON)
@@ -222,9 +233,9 @@ async def test_hits_decode_the_same_bytes_once(backend: Cache, monkeypatch: pyte
     second = await adapter.fetch_records(PERSON)
 
     assert decodes == 1
-    assert first == second == RECORDS[Agency.COURT]()
+    assert content(first) == content(second) == RECORDS[Agency.COURT]()
     first.judgments.clear()  # each hit owns its lists: changing one leaves the next intact
-    assert (await adapter.fetch_records(PERSON)) == RECORDS[Agency.COURT]()
+    assert content(await adapter.fetch_records(PERSON)) == RECORDS[Agency.COURT]()
 
 
 async def test_decoded_memory_is_bounded() -> None:
@@ -232,10 +243,10 @@ async def test_decoded_memory_is_bounded() -> None:
     agencies = [Agency.COURT, Agency.POLICE, Agency.PRISON]
     for agency in agencies:
         await cache.put(PERSON, RECORDS[agency](), 60)
-        assert await cache.get(agency, PERSON) == RECORDS[agency]()
+        assert content(await cache.get(agency, PERSON)) == RECORDS[agency]()
 
     assert [records.agency for records in cache._decoded.values()] == agencies[1:]
-    assert await cache.get(Agency.COURT, PERSON) == RECORDS[Agency.COURT]()  # decoded afresh
+    assert content(await cache.get(Agency.COURT, PERSON)) == RECORDS[Agency.COURT]()  # decoded afresh
 
 
 async def test_cached_answers_at_once_only_from_memory(backend: Cache) -> None:
@@ -247,7 +258,7 @@ async def test_cached_answers_at_once_only_from_memory(backend: Cache) -> None:
 
     hit = adapter.cached(PERSON)
     if isinstance(backend, InProcessCache):
-        assert hit == RECORDS[Agency.COURT]()
+        assert content(hit) == RECORDS[Agency.COURT]()
         assert sample(adapter.cache.metrics, "hub_cache_lookups_total", agency="court", result="hit") == 1
     else:
         assert hit is None
@@ -274,3 +285,19 @@ async def test_fan_out_of_memory_hits_starts_no_task(monkeypatch: pytest.MonkeyP
     assert [len(inner.calls) for _, inner in stacks] == [1, 1, 1]
     assert second.criminal_records == first.criminal_records
     assert [source.status for source in second.sources] == [FetchStatus.OK] * 3
+
+
+async def test_cached_part_is_dated_when_the_agency_answered(backend: Cache) -> None:
+    """A lookup from the cache says how old its part is, not when the cache was read."""
+    adapter, _ = court_stack(backend)
+    service = PriorRecordService([adapter], {Agency.COURT: 1.0})
+
+    first = (await service.lookup(PERSON)).sources[0]
+    await asyncio.sleep(0.05)
+    before_second = dt.datetime.now(dt.UTC)
+    second = (await service.lookup(PERSON)).sources[0]
+
+    assert (first.status, first.cached) == (FetchStatus.OK, False)
+    assert (second.status, second.cached) == (FetchStatus.OK, True)
+    assert second.fetched_at < before_second - dt.timedelta(seconds=0.04)
+    assert abs(second.fetched_at - first.fetched_at) < dt.timedelta(seconds=0.04)

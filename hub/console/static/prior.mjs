@@ -403,9 +403,8 @@ function linksBlock(links) {
   ]);
 }
 
-// NOTE: fetchedAt is when the hub finished its call to the agency. A result served from
-// the hub's records cache gets the time of that cache hit, so the age shown here can be
-// younger than the data by up to the cache's time to live (HUB_CACHE_TTL_*).
+// fetchedAt is when the agency answered: for a part served from the hub's records cache
+// (fromCache), when the agency gave it, so the age shown is the data's own.
 function sourcesBlock(sources) {
   const rows = sources.map((source) => {
     const error = source.error
@@ -419,7 +418,10 @@ function sourcesBlock(sources) {
       badge(label("enum.SourceStatus.", source.status), source.status === "OK" ? "ok" : "bad"),
       t("sources.ms", { n: Number(source.latencyMs).toFixed(1) }),
       chinaDateTime(source.fetchedAt),
-      freshSpan(source.fetchedAt),
+      el("span", {}, [
+        freshSpan(source.fetchedAt),
+        source.fromCache ? badge(t("sources.fromCache"), "muted") : null,
+      ]),
       error,
     ];
   });
