@@ -35,7 +35,6 @@ def content(records: AgencyRecords | None) -> AgencyRecords | None:
     return None if records is None else dataclasses.replace(records, fetched_at=None)
 
 
-
 def court_stack(
     backend: Cache, ttl_s: float = 60.0, delay_s: float = 0.0
 ) -> tuple[CachingAdapter, StandInAdapter]:
