@@ -113,11 +113,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The credentials have expired; sign in again.",
     ),
     "auth.forbidden": (
-        "当前账号（{roles}，{agency_zh} {county}）无权执行“{operation}”。",
+        "当前账号（{roles_zh}，{agency_zh} {county}）无权执行“{operation_zh}”（{operation}）。",
         "The account ({roles}, {agency} {county}) may not run '{operation}'.",
     ),
     "auth.forbidden_county": (
-        "当前账号（{roles}，{agency_zh} {county}）无权查看 {target} 的“{operation}”数据，仅限本辖区。",
+        "当前账号（{roles_zh}，{agency_zh} {county}）"
+        "无权查看 {target} 的“{operation_zh}”（{operation}）数据，仅限本辖区。",
         "The account ({roles}, {agency} {county}) may not run '{operation}' for {target}: "
         "own jurisdiction only.",
     ),
@@ -215,7 +216,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " may make trial lookups only for cases of the prefecture's courts.",
     ),
     "purpose.role": (
-        "角色 {roles} 不能以“{purpose_zh}”为目的查询。",
+        "角色 {roles_zh} 不能以“{purpose_zh}”为目的查询。",
         "Role(s) {roles} may not query for purpose {purpose_api}.",
     ),
     "rate.limited": (
@@ -293,6 +294,42 @@ AGENCY_NAMES_ZH: dict[str, str] = {
     "justice_bureau": "司法局社区矫正",
     "hub": "政法数据交换枢纽",
 }
+
+
+# Roles (hub.auth.Role) and operations (hub.policy.Operation) as a refusal names them in zh-CN.
+ROLE_NAMES_ZH: dict[str, str] = {
+    "police_officer": "民警",
+    "prosecutor": "检察官",
+    "judge": "法官",
+    "court_clerk": "书记员",
+    "prison_officer": "监狱民警",
+    "correction_officer": "社区矫正工作人员",
+    "auditor": "审计员",
+    "operator": "运维人员",
+}
+OPERATION_NAMES_ZH: dict[str, str] = {
+    "priorRecords": "前科查询",
+    "priorRecordsBatch": "批量前科查询",
+    "people": "人员检索",
+    "notices": "通知书列表",
+    "notice": "查看通知书",
+    "acknowledgeReceipt": "签收通知书",
+    "noticeChanged": "订阅通知书变更",
+    "indicators": "衔接指标",
+    "auditEntries": "审计日志",
+    "sourceHealth": "机关系统状态",
+    "resolveNotice": "处理待办通知书",
+    "redeliverNotice": "重新送达通知书",
+    "hubPerson": "人员索引详情",
+    "possibleMatches": "待确认关联",
+    "decideMatch": "确认或否定关联",
+    "recordReporting": "登记报到",
+}
+
+
+def role_names_zh(roles: str) -> str:
+    """Name a comma-separated role list in zh-CN (``法官、书记员``); an unknown role stays as written."""
+    return "、".join(ROLE_NAMES_ZH.get(role, role) for role in roles.split(",") if role) or roles
 
 
 PURPOSE_NAMES_ZH: dict[str, str] = {
@@ -461,6 +498,8 @@ class Forbidden(HubError):
         self.operation = operation
         agency = str(params.get("agency", ""))
         params.setdefault("agency_zh", AGENCY_NAMES_ZH.get(agency, agency))
+        params.setdefault("roles_zh", role_names_zh(str(params.get("roles", ""))))
+        params.setdefault("operation_zh", OPERATION_NAMES_ZH.get(operation, operation))
         if "purpose" in params:
             params = {**purpose_names(str(params["purpose"])), **params}
         super().__init__(key, operation=operation, **params)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.errors import Forbidden
+from adapters.errors import OPERATION_NAMES_ZH, ROLE_NAMES_ZH, Forbidden, role_names_zh
 from hub.auth import Principal, Role, Unit, UnitAgency
 from hub.policy import RULES, Operation, Scope, authorize, granting_role, markdown_table
 from tests.security.conftest import principal
@@ -115,8 +115,16 @@ def test_several_roles_are_granted_by_any_of_them() -> None:
 def test_the_forbidden_message_names_the_operation_in_chinese_and_english() -> None:
     with pytest.raises(Forbidden) as denied:
         authorize(principal(Role.OPERATOR), Operation.PRIOR_RECORDS)
-    assert "无权执行“priorRecords”" in denied.value.render("zh")
+    assert "当前账号（运维人员，" in denied.value.render("zh")
+    assert "无权执行“前科查询”（priorRecords）" in denied.value.render("zh")
     assert "may not run 'priorRecords'" in denied.value.render("en")
+
+
+def test_every_role_and_operation_has_a_chinese_name() -> None:
+    """A refusal names the caller's roles and the operation in Chinese, never only in the API's words."""
+    assert {role.value for role in Role} <= ROLE_NAMES_ZH.keys()
+    assert {operation.value for operation in Operation} <= OPERATION_NAMES_ZH.keys()
+    assert role_names_zh("court_clerk,judge") == "书记员、法官"
 
 
 def test_an_unknown_operation_is_refused_before_any_check() -> None:
