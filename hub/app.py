@@ -115,7 +115,7 @@ def create_app(
     ]
     linked = LinkedLookup(service, identity, fetchers, timeout_s=max(settings.timeouts().values()))
     batch = BatchRecords(adapters, settings.timeouts(), linked)
-    lookups = LookupService(linked, store, audit, limiter, subject_key=subject, batch=batch)
+    lookups = LookupService(linked, store, audit, limiter, subject_key=subject, batch=batch, metrics=metrics)
     services = Services(lookups, notices, AuditDesk(store, subject), identity)
 
     @contextlib.asynccontextmanager

@@ -24,6 +24,7 @@ from hub.audit_group import AuditGroupWriter
 from hub.auth import Principal
 from hub.batch import MAX_BATCH
 from hub.identity.lookup import RecordLink
+from hub.metrics import METRICS, HubMetrics
 from hub.policy import Operation, authorize, jurisdiction
 from hub.purpose import StatedPurpose, state_purpose
 from hub.rate_limit import RateLimiter
@@ -138,6 +139,7 @@ class LookupService:
         subject_key: bytes,
         batch: BatchPriorRecords | None = None,
         max_batch: int = MAX_BATCH,
+        metrics: HubMetrics = METRICS,
     ) -> None:
         self.records = records
         self.store = store
@@ -145,6 +147,7 @@ class LookupService:
         self.limiter = limiter
         self.batch = batch
         self.max_batch = max_batch
+        self.metrics = metrics
         self._subject_key = subject_key
         self._writer = AuditGroupWriter(store.engine, audit)
 
@@ -251,6 +254,7 @@ class LookupService:
             )
             for id_number in people
         ]
+        self.metrics.lookup_refused(refusal.reason, len(entries))
         try:
             await self.record(entries)
         except Exception as exc:

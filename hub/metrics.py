@@ -103,6 +103,12 @@ class HubMetrics:
         self.notices = Gauge(
             "hub_notices", "Correction notices by status", ["status"], registry=self.registry
         )
+        self.lookups_refused = Counter(
+            "hub_lookups_refused",
+            "People whose lookup policy refused, by rule: OPERATION, COUNTY, PURPOSE_ROLE, CASE_COURT",
+            ["reason"],
+            registry=self.registry,
+        )
         self._notice_statuses: set[str] = set()
 
         # labels() validates and locks on every call; the per-request series are few and fixed.
@@ -129,6 +135,9 @@ class HubMetrics:
 
     def cache_event(self, agency: Agency, result: str) -> None:
         self._child(self.cache_events, agency.value, result).inc()
+
+    def lookup_refused(self, reason: str, people: int) -> None:
+        self.lookups_refused.labels(reason).inc(people)
 
     def observe_poll_lag(self, agency: Agency | str, lag_s: float) -> None:
         """Record how far behind the agency's newest change a poller is, in seconds."""

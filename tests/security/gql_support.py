@@ -30,6 +30,7 @@ from hub.app import create_app
 from hub.notices.config import NoticeSettings
 from hub.settings import Settings
 from hub.store import notices
+from tests.perf.fakes import fresh_metrics
 from tests.standins import StandInAdapter, standins
 
 JUVENILE_ID = "513401200503150017"
@@ -121,7 +122,12 @@ async def started_hub(
     *, redis_url: str | None = None, settings: dict[str, Any] | None = None
 ) -> AsyncIterator[Hub]:
     notice_settings = NoticeSettings(redis_url=redis_url, auto_migrate=True)
-    app = create_app(Settings(**(settings or {})), adapters=adapters(), notice_settings=notice_settings)
+    app = create_app(
+        Settings(**(settings or {})),
+        adapters=adapters(),
+        notice_settings=notice_settings,
+        metrics=fresh_metrics(),  # each hub counts its own requests, whatever ran before
+    )
     async with app.router.lifespan_context(app):
         ids = {}
         async with app.state.notices.store.engine.begin() as conn:

@@ -49,6 +49,12 @@ async def refused_entries(hub: Hub) -> list[dict[str, Any]]:
     return items
 
 
+def counted(hub: Hub, reason: str) -> float:
+    lookups: LookupService = hub.app.state.services.lookups
+    value = lookups.metrics.registry.get_sample_value("hub_lookups_refused_total", {"reason": reason})
+    return value or 0.0
+
+
 @pytest.mark.parametrize(
     ("role", "county", "purpose", "case", "reason"),
     [
@@ -67,6 +73,7 @@ async def test_each_refusal_is_audited_with_its_rule(
     assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "reason": reason}
     [entry] = await refused_entries(hub)
     assert entry["refusal"] == reason
+    assert counted(hub, reason) == 1
     assert entry["operation"] == "priorRecords"
     assert entry["unitCounty"] == county
     assert entry["purpose"] == purpose.lower()  # the value the lookup entries store
@@ -87,6 +94,7 @@ async def test_refused_batch_audits_every_person(hub: Hub) -> None:
     assert entry["refusal"] == "COUNTY"
     listed = await hub.gql(AUDIT, bearer(Role.AUDITOR), filter={"kind": "lookup_refused"})
     assert len(listed["data"]["auditEntries"]["items"]) == 2
+    assert counted(hub, "COUNTY") == 2
 
 
 async def test_allowed_lookup_is_not_a_refusal_and_the_chain_verifies(hub: Hub) -> None:
