@@ -80,15 +80,17 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     Raises ``InvalidIdNumber`` naming the failing part: format, region, birth date or
     check character, in that order.
     """
-    value = normalise(raw)
+    value = given = normalise(raw)
     if len(value) == 15 and value.isdigit():
         value = upgrade_15(value)
     elif not (len(value) == 18 and value[:17].isdigit() and (value[17].isdigit() or value[17] == "X")):
         raise InvalidIdNumber(part="format", value=value)
 
+    # A message quotes the number as the caller wrote it, not the 18-character form of a
+    # legacy one: that form, with its computed check character, is one they never typed.
     region = value[:6]
     if not is_valid_region(region):
-        raise InvalidIdNumber(part="region", value=value, region=region)
+        raise InvalidIdNumber(part="region", value=given, region=region)
 
     birth_text = value[6:14]
     try:
@@ -96,7 +98,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     except ValueError:
         birth = None
     if birth is None or birth > (today or dt.date.today()) or birth.year < 1880:
-        raise InvalidIdNumber(part="birth_date", value=value, birth_date=birth_text)
+        raise InvalidIdNumber(part="birth_date", value=given, birth_date=birth_text)
 
     expected = check_character(value[:17])
     if value[17] != expected:

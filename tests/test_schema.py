@@ -394,3 +394,18 @@ async def test_hub_lookup_answers_the_same_without_plans(
     assert "errors" not in planned
     assert planned["data"]["priorRecords"]["criminalRecords"]
     assert steady(planned) == steady(plain)
+
+
+@pytest.mark.parametrize(
+    ("legacy", "part"), [("513401851315031", "birth_date"), ("993401850612031", "region")]
+)
+async def test_invalid_legacy_number_is_quoted_as_typed(
+    client: httpx.AsyncClient, legacy: str, part: str
+) -> None:
+    """A 15-digit number is quoted as given, not in the 18-character form the caller never typed."""
+    body = (await lookup(client, legacy)).json()
+
+    error = body["errors"][0]
+    assert error["extensions"] == {"code": "INVALID_ID_NUMBER", "part": part}
+    assert f"“{legacy}”" in error["message"]
+    assert "19" + legacy[6:] not in error["message"].replace(legacy, "")
