@@ -4,7 +4,7 @@
 
 import { DEFAULT_LANGUAGE, chinaDateTime, describeToken, normaliseToken } from "./logic.mjs";
 import { LANGUAGE_KEY, TOKEN_KEY, fetchConsoleFile, readStored, writeStored } from "./hub.mjs";
-import { fillNoticeFilters, renderNotices, wireNotices } from "./notices.mjs";
+import { fillNoticeFilters, openNotices, renderNotices, wireNotices } from "./notices.mjs";
 import { fillPurposes, renderPrior, wirePrior } from "./prior.mjs";
 import { showStatus, statusLanguageChanged, wireStatus } from "./status.mjs";
 import {
@@ -130,6 +130,8 @@ function showView(name) {
   history.replaceState(null, "", `#${chosen}`);
   if (chosen === "status") {
     showStatus();
+  } else if (chosen === "notices") {
+    openNotices();
   }
   return chosen;
 }

@@ -73,6 +73,13 @@ export function wireNotices() {
   byId("notices-more").addEventListener("click", () => loadNotices(true));
 }
 
+/** Load the first page when the tab is first opened, so the list is there without a click. */
+export function openNotices() {
+  if (!view.loaded && !view.busy) {
+    loadNotices(false);
+  }
+}
+
 function filterForm() {
   return {
     status: byId("notices-status-filter").value,

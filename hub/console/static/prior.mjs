@@ -216,16 +216,32 @@ function custodyEvents(events) {
   }
   const list = el("ul", { className: "events" });
   for (const event of events) {
-    const parts = [text(event.date), label("enum.CustodyEventType.", event.event)];
-    if (present(event.months)) {
-      parts.push(t("custody.months", { n: event.months }));
+    const kind = label("enum.CustodyEventType.", event.event);
+    const parts = [text(event.date), kind];
+    const months = present(event.months) ? t("custody.months", { n: event.months }) : null;
+    if (months) {
+      parts.push(months);
     }
-    if (event.detail) {
-      parts.push(event.detail);
+    // The prison system's own wording, marked as such, unless it only repeats the above.
+    if (event.detail && !repeats(event.detail, [kind, months, chineseMonths(event.months)])) {
+      parts.push(t("custody.detail", { text: event.detail }));
     }
     list.append(el("li", { text: parts.join(" ") }));
   }
   return list;
+}
+
+function squeezed(value) {
+  return String(value ?? "").replace(/\s+/g, "");
+}
+
+function repeats(detail, shown) {
+  const wanted = squeezed(detail);
+  return shown.some((value) => value && squeezed(value) === wanted);
+}
+
+function chineseMonths(months) {
+  return present(months) ? `${months}个月` : null;
 }
 
 function casePart(titleKey, headKeys, rows) {

@@ -99,10 +99,17 @@ export function table(headKeys, rows, className = "") {
   const headers = headKeys.map((key) => el("th", { text: t(key), attrs: { scope: "col" } }));
   const body = el("tbody");
   for (const cells of rows) {
-    body.append(el("tr", {}, cells.map((cell) => el("td", {}, [cellContent(cell)]))));
+    body.append(el("tr", {}, cells.map((cell) => el("td", { className: cellClass(cell) }, [cellContent(cell)]))));
   }
   const head = el("thead", {}, [el("tr", {}, headers)]);
   return el("div", { className: "table-wrap" }, [el("table", { className }, [head, body])]);
+}
+
+// A date or a China-time stamp, which a narrow column would otherwise break at a hyphen.
+const DATE_TEXT = /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/;
+
+function cellClass(cell) {
+  return typeof cell === "string" && DATE_TEXT.test(cell) ? "date" : "";
 }
 
 /** List GraphQL errors: the hub's message as sent, with extensions.code (and agency) in small text. */
