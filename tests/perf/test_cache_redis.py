@@ -111,13 +111,15 @@ async def test_cancelled_commands_leave_every_key_with_its_own_value(redis_url: 
     prefix = f"hub:test:integrity:{uuid.uuid4().hex[:8]}"
     keys = {f"{prefix}:{n}": f"value-{n}".encode() for n in range(200)}
     client = redis.Redis.from_url(redis_url, max_connections=20)
+    admin = redis.Redis.from_url(redis_url)
     try:
-        outcomes, mismatched = await _hurry_and_read_back(client, keys)
+        outcomes, mismatched = await _hurry_and_read_back(client, admin, keys)
     finally:
         # Closed even when a check fails: a pooled connection left open warns when it is
         # collected, and the warning, an error here, would fail whichever test runs then.
         await client.delete(*keys)
         await client.aclose()
+        await admin.aclose()
 
     assert outcomes["cancelled"] > 50, outcomes
     assert outcomes["ok"] > 50, outcomes
@@ -125,9 +127,15 @@ async def test_cancelled_commands_leave_every_key_with_its_own_value(redis_url: 
 
 
 async def _hurry_and_read_back(
-    client: redis.Redis, keys: dict[str, bytes]
+    client: redis.Redis, admin: redis.Redis, keys: dict[str, bytes]
 ) -> tuple[dict[str, int], list[str]]:
-    """Run commands with random tiny timeouts over ``keys``, then read every key back patiently."""
+    """Run commands with random tiny timeouts over ``keys``, then read every key back patiently.
+
+    Every other round starts with ``CLIENT PAUSE`` for 2 ms, sent on ``admin``'s own
+    connection: Redis then holds the commands it has read, so their timeouts fire after the
+    command was sent and before its reply, the case that corrupted pools. On a fast machine
+    Redis otherwise answers most commands before the event loop checks their timers.
+    """
     patient = RedisCache(client, command_timeout_s=2.0, retry_after_s=0)
     for key, value in keys.items():
         await patient.set(key, value, 60)
@@ -150,6 +158,8 @@ async def _hurry_and_read_back(
     # depends on the machine's speed and load.
     names = list(keys)
     for done in range(1, 501):
+        if done % 2:
+            await admin.execute_command("CLIENT", "PAUSE", 2)
         await asyncio.gather(*(hurried(rng.choice(names)) for _ in range(20)))
         if done >= 100 and min(outcomes.values()) > 50:
             break
