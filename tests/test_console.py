@@ -291,7 +291,7 @@ def test_symlink_under_static_is_not_served(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", QUERY_FILES, ids=lambda path: path.name)
 def test_operation_validates_against_schema(path: Path, production: bool) -> None:
     schema = build_schema(production=production)._schema
-    document = parse(read(path), max_tokens=MAX_TOKENS)
+    document = parse(as_sent(path), max_tokens=MAX_TOKENS)
 
     errors = validate(schema, document, (*specified_rules, DEPTH_RULE, ALIAS_RULE))
 
@@ -315,26 +315,36 @@ def test_scripts_refer_only_to_query_files_that_exist() -> None:
     assert {f"queries/{path.name}" for path in QUERY_FILES} == referred
 
 
-def notice_fragment(path: Path) -> str:
-    match = re.search(r"fragment ConsoleNotice on Notice \{[^}]*\}", read(path))
-    assert match is not None, path.name
-    return match.group()
+FRAGMENT_DIR = QUERY_DIR / "fragments"
 
 
-def test_notice_operations_select_the_same_fields() -> None:
-    fragments = {
-        name: notice_fragment(QUERY_DIR / f"{name}.graphql")
-        for name in ("notices", "acknowledge_receipt", "record_reporting")
-    }
+def as_sent(path: Path) -> str:
+    """Return an operation as the console sends it (hub.mjs ``loadQuery``).
 
-    assert len(set(fragments.values())) == 1
+    The fragments it spreads but does not define are appended from ``queries/fragments/``.
+    """
+    text = read(path)
+    defined = set(re.findall(r"\bfragment\s+([A-Za-z_]\w*)\s+on\b", text))
+    spread = [name for name in re.findall(r"\.\.\.\s*([A-Za-z_]\w*)", text) if name != "on"]
+    missing = [name for name in dict.fromkeys(spread) if name not in defined]
+    return "\n".join([text, *(read(FRAGMENT_DIR / f"{name}.graphql") for name in missing)])
+
+
+def test_every_shared_fragment_is_used_and_every_notice_operation_shares_one() -> None:
+    sent = {path.stem: as_sent(path) for path in QUERY_FILES}
+    shared = {path.stem for path in FRAGMENT_DIR.glob("*.graphql")}
+
+    assert shared == {"ConsoleNotice"}
+    for name in ("notices", "acknowledge_receipt", "record_reporting"):
+        assert "fragment ConsoleNotice on Notice" not in read(QUERY_DIR / f"{name}.graphql")
+        assert sent[name].count("fragment ConsoleNotice on Notice") == 1
 
 
 # ---------------------------------------------------------------- end to end, in-process hub
 
 
 def operation(name: str) -> str:
-    return read(QUERY_DIR / f"{name}.graphql")
+    return as_sent(QUERY_DIR / f"{name}.graphql")
 
 
 def assert_fields_present(document: DocumentNode, data: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ import {
   isEmptyResult,
   keysWithPrefix,
   makeTranslator,
+  missingFragments,
   normaliseToken,
   readinessRows,
   replaceNotice,
@@ -324,4 +325,12 @@ test("a changed notice replaces the listed one in place", () => {
   const replaced = replaceNotice(items, { id: "2", status: "RECEIVED" });
   assert.deepEqual(replaced.map((item) => item.status), ["DELIVERED", "RECEIVED"]);
   assert.equal(items[1].status, "DELIVERED");
+});
+
+test("missingFragments names spread fragments the text does not define, once each", () => {
+  const text = `query Q { a { ...Shared ...Local ... on A { b } } c { ...Shared } }
+fragment Local on A { id }`;
+
+  assert.deepEqual(missingFragments(text), ["Shared"]);
+  assert.deepEqual(missingFragments("query { a { ... on A { id } } }"), []);
 });

@@ -1,7 +1,7 @@
 // Requests to the hub that served the console, and the session storage the token lives in.
 // Every request goes to this origin only, carries no cookie and sends no referrer.
 
-import { QUERY_FILES, graphqlOutcome } from "./logic.mjs";
+import { QUERY_FILES, graphqlOutcome, missingFragments } from "./logic.mjs";
 import { currentLanguage, t } from "./ui.mjs";
 
 export const TOKEN_KEY = "hub.console.token";
@@ -51,7 +51,12 @@ export async function fetchConsoleFile(path, asJson = false) {
 
 async function loadQuery(name) {
   if (!queries.has(name)) {
-    queries.set(name, await fetchConsoleFile(QUERY_FILES[name]));
+    const operation = await fetchConsoleFile(QUERY_FILES[name]);
+    // A fragment the operation spreads but does not define lives in queries/fragments/.
+    const shared = await Promise.all(
+      missingFragments(operation).map((fragment) => fetchConsoleFile(`queries/fragments/${fragment}.graphql`)),
+    );
+    queries.set(name, [operation, ...shared].join("\n"));
   }
   return queries.get(name);
 }

@@ -13,6 +13,13 @@ export const QUERY_FILES = {
   recordReporting: "queries/record_reporting.graphql",
 };
 
+/** Name the fragments `text` spreads (`...Name`) but does not define, in order of first use. */
+export function missingFragments(text) {
+  const defined = new Set([...text.matchAll(/\bfragment\s+([A-Za-z_]\w*)\s+on\b/g)].map((m) => m[1]));
+  const spread = [...text.matchAll(/\.\.\.\s*([A-Za-z_]\w*)/g)].map((m) => m[1]).filter((name) => name !== "on");
+  return [...new Set(spread)].filter((name) => !defined.has(name));
+}
+
 // The agencies in the order the hub lists them in /readyz and in the Agency enum.
 export const AGENCIES = ["POLICE", "COURT", "PRISON", "JUSTICE_BUREAU"];
 
