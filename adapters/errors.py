@@ -241,6 +241,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请输入姓名（彝族名、汉名均可），至少一个汉字。",
         "Give a name (Yi or Han) of at least one character.",
     ),
+    "audit.kind": (
+        "审计记录类型“{value}”无效：应为 {kinds} 之一。",
+        "Audit entry kind '{value}' is invalid: expected one of {kinds}.",
+    ),
     "identity.limit": (
         "返回条数 {value} 无效：应在 1 到 {maximum} 之间。",
         "Limit {value} is invalid: expected 1 to {maximum}.",
@@ -421,16 +425,23 @@ class InvalidCaseNumber(InvalidInput):
         super().__init__("case_number.format", value=value)
 
 
-class InvalidNoticeArgument(InvalidInput):
-    """Raised when an argument of a notice query or mutation cannot be used.
+class InvalidArgument(InvalidInput):
+    """Raised when an argument of a query or mutation cannot be used.
 
-    ``argument`` names it (``after``, ``first``, ``countyCode``, ``effectiveFrom``,
-    ``receivedOn``, ``reportedOn``, ``noticeId``); the message key names the problem.
+    ``argument`` names it as the schema does; the message key names the problem.
     """
 
     def __init__(self, key: str, /, *, argument: str, **params: Any) -> None:
         self.argument = argument
         super().__init__(key, argument=argument, **params)
+
+
+class InvalidNoticeArgument(InvalidArgument):
+    """Raised when an argument of a notice query or mutation cannot be used.
+
+    ``argument`` is ``after``, ``first``, ``countyCode``, ``effectiveFrom``, ``receivedOn``,
+    ``reportedOn`` or ``noticeId``.
+    """
 
 
 class BatchTooLarge(InvalidInput):
@@ -544,15 +555,11 @@ class RateLimited(HubError):
         )
 
 
-class InvalidIdentityArgument(InvalidInput):
+class InvalidIdentityArgument(InvalidArgument):
     """Raised when a person search or a match decision names an unusable value.
 
-    ``argument`` names it (``name``, ``limit``, ``recordA``); the key names the problem.
+    ``argument`` is ``name``, ``limit`` or ``recordA``.
     """
-
-    def __init__(self, key: str, /, *, argument: str, **params: Any) -> None:
-        self.argument = argument
-        super().__init__(key, argument=argument, **params)
 
 
 class IdentityConflict(InvalidInput):

@@ -47,6 +47,8 @@ from hub.store.audit_tables import (
 )
 
 DEFAULT_CHECKPOINT_EVERY = 100
+# The values of ``AuditEntry.kind``.
+AUDIT_KINDS = ("lookup", "lookup_refused", "notice_state")
 CHECKPOINT_KIND = "jeh-audit-checkpoint/1"
 DEFAULT_SIGNING_KEY_FILE = Path("var/audit/checkpoint-key.pem")
 

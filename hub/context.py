@@ -10,9 +10,9 @@ import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
-from adapters.errors import Unauthenticated
+from adapters.errors import InvalidArgument, Unauthenticated
 from adapters.idnumber import IdNumber
-from hub.audit import AuditEntry, ReturnedRecord, subject_hash
+from hub.audit import AUDIT_KINDS, AuditEntry, ReturnedRecord, subject_hash
 from hub.audit_read import AuditPage, AuditQuery, read_entries
 from hub.auth import Principal
 from hub.identity.desk import PeopleDesk, SearchRecorder
@@ -97,6 +97,10 @@ class AuditDesk:
     subject_key: bytes = field(repr=False)
 
     async def entries(self, filter: AuditFilter, before: int | None, first: int) -> AuditPage:
+        if filter.kind is not None and filter.kind not in AUDIT_KINDS:
+            # A mistyped kind would match nothing and look like an empty log.
+            kinds = ", ".join(AUDIT_KINDS)
+            raise InvalidArgument("audit.kind", argument="kind", value=filter.kind, kinds=kinds)
         subject = filter.subject_id_number
         query = AuditQuery(
             actor_id=filter.actor_id,

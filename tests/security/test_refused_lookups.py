@@ -152,3 +152,15 @@ def test_lookup_entry_has_no_refusal() -> None:
 
     assert entry.refusal is None
     assert "refusal" not in entry.fields()
+
+
+async def test_a_mistyped_kind_is_an_error_not_an_empty_log(hub: Hub) -> None:
+    body = await hub.gql(AUDIT, bearer(Role.AUDITOR), filter={"kind": "lookup_refusd"})
+    english = await hub.gql(
+        AUDIT, {**bearer(Role.AUDITOR), "Accept-Language": "en"}, filter={"kind": "lookup_refusd"}
+    )
+
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "审计记录类型“lookup_refusd”无效" in body["errors"][0]["message"]
+    assert "lookup_refused" in english["errors"][0]["message"]
