@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-
-import uvicorn
-from starlette.applications import Starlette
 
 from adapters.court import CourtAdapter
 from adapters.idnumber import check_character
 from simulators.court import create_and_load, create_app
 from simulators.model import Dataset, SimCharge, SimJudgment, SimPerson
+from tests.servers import ServerThread
 
 
 def id_number(first17: str) -> str:
@@ -118,43 +113,12 @@ def sample_dataset() -> Dataset:
     )
 
 
-class ServerThread:
-    """Serve ``app`` with uvicorn on a free loopback port in a background thread."""
-
-    def __init__(self, app: Starlette) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted sockets inherit this; without it Nagle and delayed ACKs add 40 ms per call.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
-
-        self.socket = sock
-        self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the court stand-in did not start within 10 s")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.socket.close()
-
-
 @contextmanager
 def court_stand_in(folder: Path, data: Dataset) -> Iterator[ServerThread]:
     """Load ``data`` into a court stand-in database under ``folder`` and serve it."""
     db_path = str(folder / "court.sqlite")
     create_and_load(db_path, data)
-    server = ServerThread(create_app(db_path))
+    server = ServerThread(create_app(db_path), lifespan="off")
     server.start()
     try:
         yield server

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -9,12 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from adapters.records import Agency
 from hub.app import create_app
 from hub.readiness import AgencyReadiness
 from hub.settings import Settings
+from tests.servers import ServerThread
 from tests.standins import ID_NUMBER, StandInAdapter, standins
 from tests.tokens import bearer, production_auth
 
@@ -27,35 +26,6 @@ QUERY = {
 }
 
 ServeApp = Callable[..., str]
-
-
-class ServerThread:
-    """A real uvicorn server on a free loopback port, in its own thread and event loop."""
-
-    def __init__(self, app: Any) -> None:
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.bind(("127.0.0.1", 0))
-        config = uvicorn.Config(app, lifespan="on", log_level="warning", ws="none")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.socket.getsockname()
-        return f"http://{host}:{port}"
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 5
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start within 5 s")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=5)
-        self.socket.close()
 
 
 @pytest.fixture

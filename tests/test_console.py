@@ -43,8 +43,8 @@ from hub.settings import Settings
 from schema import build_schema
 from schema.build import ALIAS_RULE, DEPTH_RULE, MAX_TOKENS
 from tests.security.gql_support import CASE, JUVENILE_ID, Hub, started_hub
+from tests.servers import ServerThread
 from tests.standins import ID_NUMBER, StandInAdapter, standins
-from tests.test_app import ServerThread
 from tests.tokens import bearer, production_auth
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -134,7 +134,7 @@ def stand_ins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Agency,
     load_database("police", police_url, dataset())
     court_db = str(folder / "court.sqlite")
     create_and_load(court_db, dataset())
-    server = ServerThread(create_app(court_db))
+    server = ServerThread(create_app(court_db), lifespan="off")
     server.start()
     yield {Agency.POLICE: police_url, Agency.COURT: server.url + "/ws/court"}
     server.stop()

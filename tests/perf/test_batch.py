@@ -19,8 +19,8 @@ from hub.settings_perf import PerfSettings
 from hub.store import create_store
 from hub.store.audit_tables import audit_entries
 from tests.perf.fakes import fresh_metrics
+from tests.servers import ServerThread
 from tests.standins import ID_NUMBER, ID_NUMBER_WITH_X, StandInAdapter, standins
-from tests.test_app import ServerThread
 from tests.tokens import bearer
 
 BATCH = (

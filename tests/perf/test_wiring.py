@@ -28,8 +28,8 @@ from hub.store.tables import notices, poll_watermarks
 from tests.legacy_db import closed_port
 from tests.perf.fakes import PERSON, fresh_metrics
 from tests.perf.test_batch import audit_count
+from tests.servers import ServerThread
 from tests.standins import ID_NUMBER, StandInAdapter, standins
-from tests.test_app import ServerThread
 from tests.tokens import bearer
 
 LOOKUP = {
