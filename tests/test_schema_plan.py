@@ -147,8 +147,8 @@ async def test_plain_selection_matches_graphql_core() -> None:
     }
 
 
-async def test_plain_selection_is_completed_by_a_plan(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The plain query never reaches graphql-core's own object completion."""
+def core_completions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the type of each object that graphql-core's own completion handles, in order."""
     calls: list[str] = []
     original = StrawberryGraphQLCoreExecutionContext.complete_object_value
 
@@ -157,6 +157,12 @@ async def test_plain_selection_is_completed_by_a_plan(monkeypatch: pytest.Monkey
         return original(self, return_type, *args)
 
     monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "complete_object_value", counting)
+    return calls
+
+
+async def test_plain_selection_is_completed_by_a_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plain query never reaches graphql-core's own object completion."""
+    calls = core_completions(monkeypatch)
     CURRENT["answer"] = answer()
     planned, _ = schemas()
 
@@ -261,14 +267,7 @@ async def test_plans_read_fields_with_the_configured_default_resolver(
         query=DictQuery, config=config, execution_context_class=PlannedExecutionContext
     )
     plain = strawberry.Schema(query=DictQuery, config=config)
-    calls: list[str] = []
-    original = StrawberryGraphQLCoreExecutionContext.complete_object_value
-
-    def counting(self: Any, return_type: Any, *args: Any) -> Any:
-        calls.append(return_type.name)
-        return original(self, return_type, *args)
-
-    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "complete_object_value", counting)
+    calls = core_completions(monkeypatch)
     ours = await planned.execute("{ entries { code count } }")
     theirs = await plain.execute("{ entries { code count } }")
 
