@@ -288,7 +288,7 @@ class RecordCache:
             self.metrics.cache_event(records.agency, "uncacheable")
             return False
         if records.fetched_at is None:
-            # Kept with the records, so a hit says how old its answer is, not when it was read.
+            # Stored with the records, so a hit reports when they were fetched, not when they were read.
             records = dataclasses.replace(records, fetched_at=dt.datetime.now(dt.UTC))
         try:
             await self.backend.set(self.key(records.agency, id_number), encode_records(records), ttl_s)

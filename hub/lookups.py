@@ -1,9 +1,9 @@
 """An officer's lookup: policy, stated purpose, quota, the fan-out, sealing, and its audit entry.
 
 The steps run in that order, and the result is returned only after its audit entry commits: a
-lookup whose entry cannot be written returns nothing. A lookup that policy refuses, for the
-operation, the purpose or the person's county, is audited too, as ``lookup_refused`` with
-the rule that refused it, so an auditor sees the attempts as well. Sealed records reach only judicial
+lookup whose entry cannot be written returns nothing. A lookup that policy rejects (for the
+operation, the purpose or the person's county) is audited too, as ``lookup_refused`` with
+the rule that rejected it, so the audit log lists attempts as well. Sealed records reach only judicial
 case handling with a case number (``hub.sealing``); everyone else gets the answer they
 would get if the record did not exist. ``AuditedLookup.cacheable`` is False whenever a
 sealed record is in the answer, for any cache placed above this service.
@@ -237,10 +237,10 @@ class LookupService:
         case_number: str | None,
         legal_basis: str | None,
     ) -> None:
-        """Append a ``lookup_refused`` entry for each person; the caller is refused even if this fails.
+        """Append a ``lookup_refused`` entry for each person in ``people``.
 
-        The caller is told why they were refused either way: a failed write is logged at
-        ERROR for the operators rather than turned into an internal error.
+        A failed write is logged at ERROR, and the caller still gets the FORBIDDEN error
+        rather than an internal error.
         """
         entries = [
             refused_lookup_entry(
@@ -259,9 +259,10 @@ class LookupService:
             await self.record(entries)
         except Exception as exc:
             logger.error(
-                "could not audit a refused lookup: user=%s reason=%s error=%s",
+                "audit entry for a refused lookup failed to commit: user=%s reason=%s people=%d error=%s",
                 principal.user_id,
                 refusal.reason,
+                len(entries),
                 type(exc).__name__,
             )
 

@@ -149,7 +149,7 @@ def _check_trial_case(principal: Principal, number: str, operation: str) -> None
     if county == own or (principal.unit.prefecture_level and county.startswith(own[:4])):
         return
     court_zh, court_en = _court_names(principal.unit.county)
-    # The intermediate court may try any case of the prefecture, so its refusal says that.
+    # The intermediate court may try any case of the prefecture, so its message names the prefecture.
     key = "purpose.case_prefecture" if principal.unit.prefecture_level else "purpose.case_court"
     raise Forbidden(key, operation=operation, case_number=number, court_zh=court_zh, court_en=court_en)
 

@@ -57,10 +57,10 @@ class SourceStatus:
 
     agency: Agency
     status: FetchStatus
-    fetched_at: dt.datetime  # aware, UTC: when the agency answered, or the call was abandoned
+    fetched_at: dt.datetime  # aware, UTC: when the agency returned the records, or the call was abandoned
     latency_ms: float
     error: HubError | None = None
-    cached: bool = False  # the answer came from the hub's cache; fetched_at is when the agency gave it
+    cached: bool = False  # records read from the hub's cache, so fetched_at is when they were first fetched
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +112,10 @@ class LookupResult:
 
 
 def answered(status: SourceStatus, records: AgencyRecords) -> SourceStatus:
-    """Return ``status`` of a call that returned ``records``, dated when the agency gave them.
+    """Return ``status`` of a call that returned ``records``, dated when the agency returned them.
 
-    Records from the cache carry that time (``AgencyRecords.fetched_at``); the status then
-    says so (``cached``), so that a lookup shows how old each agency's part is.
+    Records read from the cache carry that time in ``AgencyRecords.fetched_at``. The status
+    then takes it and sets ``cached``, so a lookup reports the age of each agency's part.
     """
     if records.fetched_at is None:
         return status

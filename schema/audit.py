@@ -50,7 +50,7 @@ class AuditEntry:
     notice_from: str | None
     notice_to: str | None
     refusal: str | None = strawberry.field(
-        description="拒绝查询的规则 / for lookup_refused, the rule that refused: OPERATION, COUNTY,"
+        description="拒绝查询的规则 / for lookup_refused, the rule that rejected it: OPERATION, COUNTY,"
         " PURPOSE_ROLE or CASE_COURT"
     )
 

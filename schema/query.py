@@ -56,12 +56,12 @@ class Source:
     agency: Agency
     status: SourceStatus
     fetched_at: dt.datetime = strawberry.field(
-        description="机关作答时间（UTC），缓存的答案亦为机关当时作答的时间 / UTC time the agency answered"
-        " (for a cached answer, when the agency gave it) or the call was abandoned"
+        description="机关返回记录的时间（UTC），取自缓存的记录亦为当初返回的时间 / UTC time the agency"
+        " returned the records (for cached records, when they were first fetched) or the call was abandoned"
     )
     latency_ms: float = strawberry.field(description="milliseconds the hub waited for this agency")
     from_cache: bool = strawberry.field(
-        description="答案取自枢纽缓存 / served from the hub's cache; fetchedAt is when the agency gave it"
+        description="记录取自枢纽缓存 / records read from the hub's cache, fetched at fetchedAt"
     )
     error: SourceError | None
 

@@ -74,7 +74,7 @@ def test_announce_waits_until_the_hub_listens(capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().out == "ready line\n"
 
 
-def test_announce_skips_the_banner_when_the_demo_stops_first(capsys: pytest.CaptureFixture[str]) -> None:
+def test_announce_skips_banner_after_stop(capsys: pytest.CaptureFixture[str]) -> None:
     stop = threading.Event()
     stop.set()
 

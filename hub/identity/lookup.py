@@ -88,9 +88,9 @@ class LinkedLookup:
     async def lookup(self, id_number: IdNumber) -> LinkedLookupResult:
         """Fetch by ID number and, at the same time, by the index's links to records without it.
 
-        The index answers from the hub's own store long before the slowest agency does, so
-        the linked fetches start then, alongside the fan-out, instead of after it: a person
-        with linked records waits for the slower of the two, not for both in turn.
+        The index is read from the hub's own store, usually in milliseconds, so the linked
+        fetches start alongside the fan-out instead of after it. A person with linked records
+        then waits for the slower of the two rounds, not for both in turn.
         """
         base, (view, links, outcomes) = await asyncio.gather(
             self.prior.lookup(id_number), self._linked(id_number)

@@ -126,8 +126,8 @@ async def test_unindexed_number_plain_fan_out(store: Store) -> None:
     assert len(result.criminal_records) == 1
 
 
-async def test_linked_fetches_run_while_the_fan_out_is_still_waiting(store: Store) -> None:
-    """The fan-out answers only once the linked fetch has started: run in turn, they would deadlock."""
+async def test_linked_fetch_overlaps_fan_out(store: Store) -> None:
+    """The fan-out returns only once the linked fetch has started, so run in turn they would deadlock."""
     await put(store, entry("court", CASE, "吉克阿依", number=ASU), entry("prison", "ZF1", "吉克·阿依"))
     await relink(store)
     asked = asyncio.Event()

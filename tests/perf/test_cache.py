@@ -286,8 +286,8 @@ async def test_fan_out_of_memory_hits_starts_no_task(monkeypatch: pytest.MonkeyP
     assert [source.status for source in second.sources] == [FetchStatus.OK] * 3
 
 
-async def test_cached_part_is_dated_when_the_agency_answered(backend: Cache) -> None:
-    """A lookup from the cache says how old its part is, not when the cache was read."""
+async def test_cached_part_keeps_fetch_time(backend: Cache) -> None:
+    """A lookup from the cache reports when its part was fetched, not when the cache was read."""
     adapter, _ = court_stack(backend)
     service = PriorRecordService([adapter], {Agency.COURT: 1.0})
 

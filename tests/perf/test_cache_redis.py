@@ -132,9 +132,10 @@ async def _hurry_and_read_back(
     """Run commands with random tiny timeouts over ``keys``, then read every key back patiently.
 
     Every other round starts with ``CLIENT PAUSE`` for 2 ms, sent on ``admin``'s own
-    connection: Redis then holds the commands it has read, so their timeouts fire after the
-    command was sent and before its reply, the case that corrupted pools. On a fast machine
-    Redis otherwise answers most commands before the event loop checks their timers.
+    connection. Redis then delays the commands it has read, so their timeouts fire after a
+    command was sent and before its reply, the case in which a pooled connection kept a
+    stray reply. On a fast machine Redis otherwise replies to most commands before the
+    event loop checks their timers.
     """
     patient = RedisCache(client, command_timeout_s=2.0, retry_after_s=0)
     for key, value in keys.items():

@@ -117,9 +117,12 @@ def test_intermediate_court_refusal_names_the_prefecture() -> None:
     zh, en = denied.value.render("zh"), denied.value.render("en")
     assert denied.value.key == "purpose.case_prefecture"
     assert denied.value.reason == "CASE_COURT"
-    assert case_number in zh and "本州法院" in zh and "中级人民法院" in zh
+    assert case_number in zh
+    assert "本州法院" in zh
+    assert "中级人民法院" in zh
     assert "不是本院" not in zh
-    assert "Liangshan Prefecture" in en and "Intermediate People's Court" in en
+    assert "Liangshan Prefecture" in en
+    assert "Intermediate People's Court" in en
 
 
 def test_purpose_messages_name_enum_and_chinese() -> None:

@@ -1,6 +1,6 @@
-"""A lookup that policy refuses is audited as ``lookup_refused``, and the refusal still stands.
+"""A lookup that policy rejects is audited as ``lookup_refused``, and the caller is still rejected.
 
-Each rule that can refuse ``priorRecords`` is tried through GraphQL with a real token: the
+Each rule that can reject ``priorRecords`` is tried through GraphQL with a real token: the
 operation (a role without the grant), the purpose (a role that may not use it), the trial
 court (a judge naming another court's case) and the county (a county's correction office
 looking up a resident of another county). An auditor then finds each attempt by the
@@ -79,7 +79,8 @@ async def test_each_refusal_is_audited_with_its_rule(
     assert entry["purpose"] == purpose.lower()  # the value the lookup entries store
     assert entry["caseNumber"] == case
     assert entry["subjectHash"]
-    assert entry["agenciesAnswered"] == [] and entry["returned"] == []
+    assert entry["agenciesAnswered"] == []
+    assert entry["returned"] == []
 
 
 async def test_refused_batch_audits_every_person(hub: Hub) -> None:
@@ -97,7 +98,7 @@ async def test_refused_batch_audits_every_person(hub: Hub) -> None:
     assert counted(hub, "COUNTY") == 2
 
 
-async def test_allowed_lookup_is_not_a_refusal_and_the_chain_verifies(hub: Hub) -> None:
+async def test_audit_chain_verifies_after_refusal(hub: Hub) -> None:
     refused = await hub.gql(PRIOR, bearer(Role.OPERATOR), id=ID_NUMBER, purpose="CASE_HANDLING", case=CASE)
     allowed = await hub.gql(PRIOR, bearer(Role.JUDGE, "513401"), id=ID_NUMBER, purpose="TRIAL", case=CASE)
 
@@ -114,7 +115,7 @@ async def test_allowed_lookup_is_not_a_refusal_and_the_chain_verifies(hub: Hub) 
     assert report.last_sequence == 2
 
 
-async def test_an_entry_without_refusal_hashes_as_before(hub: Hub) -> None:
+async def test_lookup_payload_omits_empty_refusal(hub: Hub) -> None:
     """Entries written before ``refusal`` existed must still verify: the field is left out when empty."""
     await hub.gql(PRIOR, bearer(Role.JUDGE, "513401"), id=ID_NUMBER, purpose="TRIAL", case=CASE)
     lookups: LookupService = hub.app.state.services.lookups
@@ -127,9 +128,7 @@ async def test_an_entry_without_refusal_hashes_as_before(hub: Hub) -> None:
     assert AuditEntry.from_fields(entry).refusal is None
 
 
-async def test_refusal_stands_when_its_entry_cannot_be_written(
-    hub: Hub, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_refusal_survives_failed_audit_write(hub: Hub, caplog: pytest.LogCaptureFixture) -> None:
     lookups: LookupService = hub.app.state.services.lookups
 
     async def failing(entries: object) -> list[int]:
@@ -139,7 +138,7 @@ async def test_refusal_stands_when_its_entry_cannot_be_written(
     body = await hub.gql(PRIOR, bearer(Role.OPERATOR), id=ID_NUMBER, purpose="CASE_HANDLING", case=CASE)
 
     assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "reason": "OPERATION"}
-    logged = [r for r in caplog.records if "could not audit a refused lookup" in r.getMessage()]
+    logged = [r for r in caplog.records if "audit entry for a refused lookup failed" in r.getMessage()]
     assert logged and logged[0].levelname == "ERROR"
     assert ID_NUMBER not in caplog.text
 
@@ -154,7 +153,7 @@ def test_lookup_entry_has_no_refusal() -> None:
     assert "refusal" not in entry.fields()
 
 
-async def test_a_mistyped_kind_is_an_error_not_an_empty_log(hub: Hub) -> None:
+async def test_audit_entries_rejects_unknown_kind(hub: Hub) -> None:
     body = await hub.gql(AUDIT, bearer(Role.AUDITOR), filter={"kind": "lookup_refusd"})
     english = await hub.gql(
         AUDIT, {**bearer(Role.AUDITOR), "Accept-Language": "en"}, filter={"kind": "lookup_refusd"}

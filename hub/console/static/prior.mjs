@@ -419,8 +419,8 @@ function linksBlock(links) {
   ]);
 }
 
-// fetchedAt is when the agency answered: for a part served from the hub's records cache
-// (fromCache), when the agency gave it, so the age shown is the data's own.
+// fetchedAt is when the agency returned the records, also for a part read from the hub's
+// records cache (fromCache). The age shown is therefore the age of the data.
 function sourcesBlock(sources) {
   const rows = sources.map((source) => {
     const error = source.error
