@@ -1,12 +1,13 @@
 """An officer's lookup: policy, stated purpose, quota, the fan-out, sealing, and its audit entry.
 
-The steps run in that order, and the result is returned only after its audit entry commits: a
-lookup whose entry cannot be written returns nothing. A lookup that policy rejects (for the
-operation, the purpose or the person's county) is audited too, as ``lookup_refused`` with
-the rule that rejected it, so the audit log lists attempts as well. Sealed records reach only judicial
-case handling with a case number (``hub.sealing``); everyone else gets the answer they
-would get if the record did not exist. ``AuditedLookup.cacheable`` is False whenever a
-sealed record is in the answer, for any cache placed above this service.
+The steps run in that order, and the result is returned only after its audit entry commits:
+a lookup whose entry cannot be written returns nothing. A lookup rejected on the way (for
+the operation, the purpose, its case number, the quota or the person's county) is audited
+too, as ``lookup_refused`` with the rule that rejected it, so the audit log lists attempts
+as well. Sealed records reach only judicial case handling with a case number
+(``hub.sealing``); everyone else gets the answer they would get if the record did not exist.
+``AuditedLookup.cacheable`` is False whenever a sealed record is in the answer, for any
+cache placed above this service.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from adapters.errors import BatchTooLarge, Forbidden
+from adapters.errors import (
+    BatchTooLarge,
+    Forbidden,
+    HubError,
+    InvalidCaseNumber,
+    PurposeRequired,
+    RateLimited,
+)
 from adapters.idnumber import IdNumber, mask_id_number
 from adapters.records import Agency, Judgment, PersonIdentity
 from hub.audit import AuditEntry, lookup_entry, refused_lookup_entry, returned_from_lookup
@@ -36,6 +44,24 @@ from hub.store import Store
 logger = logging.getLogger(__name__)
 
 OPERATION = Operation.PRIOR_RECORDS.value
+
+# Errors that refuse a lookup the caller was entitled to attempt, each audited as
+# ``lookup_refused``. An ID number that names no one and a batch over its limit are only
+# input errors: nobody is looked up.
+REFUSALS = (Forbidden, PurposeRequired, InvalidCaseNumber, RateLimited)
+
+
+def refusal_reason(error: HubError) -> str:
+    """Name the rule behind a refusal in ``REFUSALS``, as the audit log and the metrics show it."""
+    if isinstance(error, Forbidden):
+        return error.reason
+    if isinstance(error, RateLimited):
+        return "QUOTA"
+    if isinstance(error, PurposeRequired):
+        return "CASE_NUMBER_MISSING" if error.part == "case_number" else "PURPOSE_MISSING"
+    if isinstance(error, InvalidCaseNumber):
+        return "CASE_NUMBER_INVALID"
+    return "OTHER"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +187,6 @@ class LookupService:
         legal_basis: str | None = None,
     ) -> AuditedLookup:
         stated, county = await self._admit(principal, [id_number], purpose, case_number, legal_basis)
-        await self.limiter.hit(principal.user_id, OPERATION)
-
         result = await self.records.lookup(id_number)
         await self._within_county(principal, county, stated, [result])
         return (await self._audited(principal, stated, [result]))[0]
@@ -183,9 +207,6 @@ class LookupService:
         if len(people) > self.max_batch:
             raise BatchTooLarge(size=len(people), limit=self.max_batch)
         stated, county = await self._admit(principal, people, purpose, case_number, legal_basis)
-        for _ in people:
-            await self.limiter.hit(principal.user_id, OPERATION)
-
         results = await self.batch.lookup_many(people)
         await self._within_county(principal, county, stated, results)
         return await self._audited(principal, stated, results)
@@ -198,19 +219,22 @@ class LookupService:
         case_number: str | None,
         legal_basis: str | None,
     ) -> tuple[StatedPurpose, str | None]:
-        """Check the caller's grant and purpose, and return the purpose and the county the grant covers.
+        """Check the caller's grant, purpose and quota; return the purpose and the county the grant covers.
 
-        The county is None for a prefecture-wide grant. A county-scoped grant (a county's
-        correction office) covers only people who live in that county. Where they live is
-        known only once the agencies have returned their records, so ``_within_county``
-        checks it then. A refusal is audited for each of ``people`` before it is raised.
+        Each of ``people`` spends one lookup of the quota. The county is None for a
+        prefecture-wide grant. A county-scoped grant (a county's correction office) covers
+        only people who live in that county. Where they live is known only once the agencies
+        have returned their records, so ``_within_county`` checks it then. A refusal is
+        audited for each of ``people`` before it is raised.
         """
         try:
             county = jurisdiction(principal, Operation.PRIOR_RECORDS)
             stated = state_purpose(
                 principal, purpose, case_number=case_number, legal_basis=legal_basis, operation=OPERATION
             )
-        except Forbidden as refusal:
+            for _ in people:
+                await self.limiter.hit(principal.user_id, OPERATION)
+        except REFUSALS as refusal:
             await self._record_refusal(principal, people, refusal, purpose, case_number, legal_basis)
             raise
         return stated, county
@@ -232,21 +256,22 @@ class LookupService:
         self,
         principal: Principal,
         people: Sequence[IdNumber],
-        refusal: Forbidden,
+        refusal: HubError,
         purpose: str | None,
         case_number: str | None,
         legal_basis: str | None,
     ) -> None:
         """Append a ``lookup_refused`` entry for each person in ``people``.
 
-        A failed write is logged at ERROR, and the caller still gets the FORBIDDEN error
-        rather than an internal error.
+        A failed write is logged at ERROR, and the caller still gets the refusal rather than
+        an internal error.
         """
+        reason = refusal_reason(refusal)
         entries = [
             refused_lookup_entry(
                 principal,
                 id_number.value,
-                refusal.reason,
+                reason,
                 subject_key=self._subject_key,
                 purpose=purpose,
                 case_number=(case_number or "").strip() or None,
@@ -254,14 +279,14 @@ class LookupService:
             )
             for id_number in people
         ]
-        self.metrics.lookup_refused(refusal.reason, len(entries))
+        self.metrics.lookup_refused(reason, len(entries))
         try:
             await self.record(entries)
         except Exception as exc:
             logger.error(
                 "audit entry for a refused lookup failed to commit: user=%s reason=%s people=%d error=%s",
                 principal.user_id,
-                refusal.reason,
+                reason,
                 len(entries),
                 type(exc).__name__,
             )

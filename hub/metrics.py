@@ -105,7 +105,8 @@ class HubMetrics:
         )
         self.lookups_refused = Counter(
             "hub_lookups_refused",
-            "People whose lookup policy refused, by rule: OPERATION, COUNTY, PURPOSE_ROLE, CASE_COURT",
+            "People whose lookup was refused, by rule: OPERATION, COUNTY, PURPOSE_ROLE, CASE_COURT,"
+            " CASE_NUMBER_MISSING, CASE_NUMBER_INVALID, QUOTA",
             ["reason"],
             registry=self.registry,
         )

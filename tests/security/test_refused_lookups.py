@@ -1,10 +1,11 @@
-"""A lookup that policy rejects is audited as ``lookup_refused``, and the caller is still rejected.
+"""A refused lookup is audited as ``lookup_refused``, and the caller is still refused.
 
-Each rule that can reject ``priorRecords`` is tried through GraphQL with a real token: the
+Each rule that can refuse ``priorRecords`` is tried through GraphQL with a real token: the
 operation (a role without the grant), the purpose (a role that may not use it), the trial
-court (a judge naming another court's case) and the county (a county's correction office
-looking up a resident of another county). An auditor then finds each attempt by the
-subject's ID number, with the rule that refused it and nothing returned.
+court (a judge naming another court's case), the county (a county's correction office
+looking up a resident of another county), a missing or malformed case number and a spent
+quota. An auditor then finds each attempt by the subject's ID number, with the rule that
+refused it and nothing returned. Input that names no one is not audited.
 """
 
 from __future__ import annotations
@@ -81,6 +82,49 @@ async def test_each_refusal_is_audited_with_its_rule(
     assert entry["subjectHash"]
     assert entry["agenciesAnswered"] == []
     assert entry["returned"] == []
+
+
+@pytest.mark.parametrize(
+    ("purpose", "case", "code", "reason"),
+    [
+        ("CASE_HANDLING", None, "PURPOSE_REQUIRED", "CASE_NUMBER_MISSING"),
+        ("TRIAL", "刑初12号", "INVALID_CASE_NUMBER", "CASE_NUMBER_INVALID"),
+    ],
+)
+async def test_refusal_for_the_case_number_is_audited(
+    hub: Hub, purpose: str, case: str | None, code: str, reason: str
+) -> None:
+    body = await hub.gql(PRIOR, bearer(Role.JUDGE, "513401"), id=ID_NUMBER, purpose=purpose, case=case)
+
+    assert body["data"] == {"priorRecords": None}
+    assert body["errors"][0]["extensions"]["code"] == code
+    [entry] = await refused_entries(hub)
+    assert (entry["refusal"], entry["purpose"], entry["caseNumber"]) == (reason, purpose.lower(), case)
+    assert entry["returned"] == []
+    assert counted(hub, reason) == 1
+
+
+async def test_spent_quota_is_audited() -> None:
+    async with started_hub(settings={"rate_prior_records_per_minute": 1}) as hub:
+        headers = bearer(Role.JUDGE, "513401")
+        first = await hub.gql(PRIOR, headers, id=ID_NUMBER, purpose="TRIAL", case=CASE)
+        second = await hub.gql(PRIOR, headers, id=ID_NUMBER, purpose="TRIAL", case=CASE)
+
+        assert first["data"] == {"priorRecords": {"idNumber": ID_NUMBER}}
+        assert second["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        [entry] = await refused_entries(hub)
+        assert (entry["refusal"], entry["caseNumber"], entry["agenciesAnswered"]) == ("QUOTA", CASE, [])
+        assert counted(hub, "QUOTA") == 1
+
+
+async def test_input_naming_no_one_is_not_audited(hub: Hub) -> None:
+    invalid = ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1")  # wrong check character
+
+    body = await hub.gql(PRIOR, bearer(Role.JUDGE, "513401"), id=invalid, purpose="TRIAL", case=CASE)
+
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_ID_NUMBER"
+    listed = await hub.gql(AUDIT, bearer(Role.AUDITOR), filter={"kind": "lookup_refused"})
+    assert listed["data"]["auditEntries"]["items"] == []
 
 
 async def test_refused_batch_audits_every_person(hub: Hub) -> None:
