@@ -263,8 +263,9 @@ class RecordCache:
             self.metrics.cache_event(agency, "unavailable")
             return None
 
-        records = self._decode(data) if data is not None else None
-        self.metrics.cache_event(agency, "hit" if records is not None else "miss")
+        records = self._hit(agency, data)
+        if records is None:
+            self.metrics.cache_event(agency, "miss")
         return records
 
     def get_now(self, agency: Agency, id_number: IdNumber) -> AgencyRecords | None:
@@ -276,7 +277,10 @@ class RecordCache:
         """
         if not isinstance(self.backend, InProcessCache):
             return None
-        data = self.backend.get_now(self.key(agency, id_number))
+        return self._hit(agency, self.backend.get_now(self.key(agency, id_number)))
+
+    def _hit(self, agency: Agency, data: bytes | None) -> AgencyRecords | None:
+        """Decode ``data`` and count a hit; return None for no data or data of a stale shape."""
         records = self._decode(data) if data is not None else None
         if records is not None:
             self.metrics.cache_event(agency, "hit")
