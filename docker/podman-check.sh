@@ -438,7 +438,7 @@ check "compose: proxy /healthz" "127.0.0.1:$proxy_port/healthz answers 200" \
 compose ps >"$CACHE/compose-ps.txt" 2>/dev/null
 
 judge=$(token judge court:513400)
-query='{"query": "{ priorRecords(idNumber: \"513431199009157451\", purpose: TRIAL, caseNumber: \"（2026）川3431刑初88号\") { person { name } sources { agency status } } }"}'
+query='{"query": "{ priorRecords(idNumber: \"513431199009157451\", purpose: TRIAL, caseNumber: \"（2026）川34刑终112号\") { person { name } sources { agency status } } }"}'
 graphql() {
     curl -s --max-time 20 "http://127.0.0.1:$proxy_port/graphql" -H "Authorization: Bearer $1" \
         -H 'content-type: application/json' -d "$2"
