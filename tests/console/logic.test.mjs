@@ -303,6 +303,15 @@ test("a GraphQL body passes through, anything else becomes an HTTP error", () =>
   assert.match(broken.errors[0].message, /HTTP 502/);
 });
 
+test("a rejected token is told to paste a new token, not to sign in", () => {
+  const body = { data: null, errors: [{ message: "身份凭证已过期，请重新登录。", extensions: { code: "UNAUTHENTICATED" } }] };
+  const [error] = graphqlOutcome(401, body, zh).errors;
+  assert.equal(error.extensions.code, "UNAUTHENTICATED");
+  assert.match(error.message, /访问令牌/);
+  assert.doesNotMatch(error.message, /登录/);
+  assert.match(graphqlOutcome(401, body, en).errors[0].message, /Access token/);
+});
+
 test("readiness rows follow the agency order and mark missing agencies", () => {
   const body = {
     status: "not_ready",

@@ -290,10 +290,15 @@ export function generalErrors(errors, sources) {
 /**
  * Turn a fetch outcome into `{ data, errors }`. `body` is the parsed JSON or null, and a
  * body that is not a GraphQL response becomes one error with code HTTP_<status>.
+ * The hub's UNAUTHENTICATED message asks the user to sign in again. This console has no
+ * sign-in, so that message is replaced with one that says where to paste a new token.
  */
 export function graphqlOutcome(status, body, t) {
   if (body !== null && typeof body === "object" && ("data" in body || "errors" in body)) {
-    return { data: body.data ?? null, errors: Array.isArray(body.errors) ? body.errors : [] };
+    const errors = (Array.isArray(body.errors) ? body.errors : []).map((error) =>
+      error?.extensions?.code === "UNAUTHENTICATED" ? { ...error, message: t("token.rejected") } : error,
+    );
+    return { data: body.data ?? null, errors };
   }
   return {
     data: null,
