@@ -272,14 +272,14 @@ def _wrapped(folder: Path, court_url: str, ttl_s: float) -> list[RecordAdapter]:
     return wrap_adapters(raw_adapters(folder, court_url), perf, timeouts, build_record_cache(perf))
 
 
-def _hub_app(folder: Path, court_url: str, ttl_s: float) -> Starlette:
+def hub_app(folder: Path, court_url: str, ttl_s: float) -> Starlette:
     from hub.app import create_app
     from hub.settings import Settings
 
     return create_app(Settings(), adapters=_wrapped(folder, court_url, ttl_s), serving=True)
 
 
-def _bare_app(folder: Path, court_url: str, ttl_s: float) -> Starlette:
+def bare_app(folder: Path, court_url: str, ttl_s: float) -> Starlette:
     """Build one endpoint that returns the same wrapped adapters' cached records: no GraphQL, no merge.
 
     Its process gets the hub's garbage-collector settings, so that both servers differ only
@@ -320,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--ttl-s", type=float, default=600.0)
     args = parser.parse_args(argv)
 
-    build = _hub_app if args.kind == "hub" else _bare_app
+    build = hub_app if args.kind == "hub" else bare_app
     app = build(args.dir, args.court_url, args.ttl_s)
     uvicorn.run(app, port=args.port, **UVICORN)  # type: ignore[arg-type]
 
