@@ -57,8 +57,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " check the number for a typing error.",
     ),
     "batch.size": (
-        "一次批量查询最多 {limit} 个公民身份号码，本次为 {size} 个，请分批查询。",
-        "A batch lookup takes at most {limit} resident ID numbers, got {size}; split it up.",
+        "一次批量查询最多 {limit} 人，本次为 {size} 人，请分批查询。",
+        "A batch lookup takes at most {limit} people, got {size}; split it up.",
+    ),
+    "batch.quota": (
+        "一次批量查询不能超过每分钟的查询配额 {limit} 人，本次为 {size} 人，请分批查询。",
+        "A batch lookup cannot exceed the quota of {limit} lookups per minute, got {size} people;"
+        " split it up.",
     ),
     "case_number.format": (
         "案号“{value}”格式无法识别，应类似“（2024）川3401刑初12号”。",
@@ -445,14 +450,18 @@ class InvalidNoticeArgument(InvalidArgument):
 
 
 class BatchTooLarge(InvalidInput):
-    """Raised when ``priorRecordsBatch`` is given more ID numbers than its ``limit``."""
+    """Raised when ``priorRecordsBatch`` is given more people than its ``limit``.
+
+    ``by_quota`` is True when the limit is the caller's lookups per minute, which is
+    smaller than the batch limit: such a batch could never be served.
+    """
 
     code = "BATCH_TOO_LARGE"
 
-    def __init__(self, *, size: int, limit: int) -> None:
+    def __init__(self, *, size: int, limit: int, by_quota: bool = False) -> None:
         self.size = size
         self.limit = limit
-        super().__init__("batch.size", size=size, limit=limit)
+        super().__init__("batch.quota" if by_quota else "batch.size", size=size, limit=limit)
 
 
 class NoticeNotFound(HubError):

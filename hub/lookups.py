@@ -206,6 +206,10 @@ class LookupService:
         people = list({id_number.value: id_number for id_number in id_numbers}.values())
         if len(people) > self.max_batch:
             raise BatchTooLarge(size=len(people), limit=self.max_batch)
+        # A batch larger than a window of the caller's quota could never be served.
+        capacity = self.limiter.capacity(OPERATION)
+        if capacity is not None and len(people) > capacity:
+            raise BatchTooLarge(size=len(people), limit=capacity, by_quota=True)
         stated, county = await self._admit(principal, people, purpose, case_number, legal_basis)
         results = await self.batch.lookup_many(people)
         await self._within_county(principal, county, stated, results)
@@ -232,8 +236,7 @@ class LookupService:
             stated = state_purpose(
                 principal, purpose, case_number=case_number, legal_basis=legal_basis, operation=OPERATION
             )
-            for _ in people:
-                await self.limiter.hit(principal.user_id, OPERATION)
+            await self.limiter.hit(principal.user_id, OPERATION, calls=len(people))
         except REFUSALS as refusal:
             await self._record_refusal(principal, people, refusal, purpose, case_number, legal_basis)
             raise

@@ -1,7 +1,8 @@
 """Per-user quotas: fixed windows per user and operation, in Redis or in the process.
 
 A quota is a number of calls per window (a minute, a day). Each call counts against every
-window of its operation; the first window past its limit raises ``RateLimited``. Fixed
+window of its operation. Calls that would take a window past its limit raise
+``RateLimited`` and count against none, so a refused batch leaves the quota as it was. Fixed
 windows let a user spend at most twice a minute's quota across one window boundary, which
 still keeps any account from reading thousands of people. ``make_rate_limiter`` picks Redis
 when ``HUB_REDIS_URL`` is set, so every replica counts against the same windows.
@@ -41,8 +42,12 @@ class Quota:
 
 
 class RateLimiter(Protocol):
-    async def hit(self, user_id: str, operation: str) -> None:
-        """Count one call; raise ``RateLimited`` when a window of ``operation`` is spent."""
+    async def hit(self, user_id: str, operation: str, calls: int = 1) -> None:
+        """Count ``calls`` calls at once, or raise ``RateLimited`` and count none when a window lacks room."""
+        ...
+
+    def capacity(self, operation: str) -> int | None:
+        """Return the most calls of ``operation`` any one window allows, or None when it has no quota."""
         ...
 
     async def aclose(self) -> None: ...
@@ -65,6 +70,10 @@ class _Windows:
             found.append((quota, f"{KEY_PREFIX}:{operation}:{quota.window}:{bucket}:{user_id}", reset_in))
         return found
 
+    def capacity(self, operation: str) -> int | None:
+        limits = [quota.limit for quota in self.quotas.get(operation, ())]
+        return min(limits) if limits else None
+
 
 def _refuse(operation: str, quota: Quota, reset_in: int) -> RateLimited:
     logger.info("rate limited: operation=%s window=%s limit=%d", operation, quota.window, quota.limit)
@@ -78,22 +87,44 @@ class InProcessRateLimiter:
         self._windows = _Windows(quotas, clock)
         self._counts: dict[str, tuple[int, float]] = {}  # key -> (count, expires at)
 
-    async def hit(self, user_id: str, operation: str) -> None:
+    async def hit(self, user_id: str, operation: str, calls: int = 1) -> None:
         now = self._windows.clock()
         if len(self._counts) > 100_000:
             self._counts = {key: value for key, value in self._counts.items() if value[1] > now}
-        for quota, key, reset_in in self._windows.keys(user_id, operation):
-            count = self._counts.get(key, (0, 0.0))[0] + 1
-            self._counts[key] = (count, now + reset_in)
-            if count > quota.limit:
+        windows = self._windows.keys(user_id, operation)
+        for quota, key, reset_in in windows:
+            if self._counts.get(key, (0, 0.0))[0] + calls > quota.limit:
                 raise _refuse(operation, quota, reset_in)
+        for _, key, reset_in in windows:
+            self._counts[key] = (self._counts.get(key, (0, 0.0))[0] + calls, now + reset_in)
+
+    def capacity(self, operation: str) -> int | None:
+        return self._windows.capacity(operation)
 
     async def aclose(self) -> None:
         self._counts.clear()
 
 
+# Checks every window of a call before counting it in any, in one atomic step. KEYS are
+# the window keys; ARGV is the number of calls, then each window's limit and its expiry in
+# seconds. Returns 0 when counted, else the 1-based index of the first full window.
+_HIT_SCRIPT = """
+local calls = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') + calls > tonumber(ARGV[2 * i]) then
+    return i
+  end
+end
+for i, key in ipairs(KEYS) do
+  redis.call('INCRBY', key, calls)
+  redis.call('EXPIRE', key, tonumber(ARGV[2 * i + 1]))
+end
+return 0
+"""
+
+
 class RedisRateLimiter:
-    """Counters in Redis (INCR plus EXPIRE in one transaction), shared by every replica.
+    """Counters in Redis, checked and counted by one Lua script, shared by every replica.
 
     When Redis fails the call is allowed and a WARNING logged: a quota is a brake on
     scraping, and failing closed would stop every lookup whenever Redis restarts.
@@ -104,28 +135,31 @@ class RedisRateLimiter:
     ) -> None:
         self._client = client
         self._windows = _Windows(quotas, clock)
+        self._script = client.register_script(_HIT_SCRIPT)
 
     @classmethod
     def from_url(cls, url: str, quotas: Mapping[str, Sequence[Quota]]) -> RedisRateLimiter:
         client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         return cls(client, quotas)
 
-    async def hit(self, user_id: str, operation: str) -> None:
+    async def hit(self, user_id: str, operation: str, calls: int = 1) -> None:
         windows = self._windows.keys(user_id, operation)
         if not windows:
             return
+        args: list[int] = [calls]
+        for quota, _, reset_in in windows:
+            args += [quota.limit, reset_in + 1]
         try:
-            async with self._client.pipeline(transaction=True) as pipe:
-                for _, key, reset_in in windows:
-                    pipe.incr(key)
-                    pipe.expire(key, reset_in + 1)
-                replies = await pipe.execute()
+            full = int(await self._script(keys=[key for _, key, _ in windows], args=args))
         except (RedisError, OSError) as exc:
             logger.warning("rate limiter: Redis failed (%s); call allowed", type(exc).__name__)
             return
-        for (quota, _, reset_in), count in zip(windows, replies[::2], strict=True):
-            if int(count) > quota.limit:
-                raise _refuse(operation, quota, reset_in)
+        if full:
+            quota, _, reset_in = windows[full - 1]
+            raise _refuse(operation, quota, reset_in)
+
+    def capacity(self, operation: str) -> int | None:
+        return self._windows.capacity(operation)
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -40,8 +40,11 @@ from schema.types import (
 
 CASE_NUMBER_HELP = "案号或案件编号；办案、审查起诉、审判等目的必填 / case number; required by case purposes"
 LEGAL_BASIS_HELP = "法律依据；不填时按查询目的取默认条文 / legal basis; defaults by purpose"
-# The service's own limit, hub.batch.MAX_BATCH: checked here before any number is parsed.
+# The service's own limit, hub.batch.MAX_BATCH. The service counts distinct people, so the
+# same person in several forms counts once. Here a list longer than twice that is refused
+# before any number is parsed.
 MAX_BATCH = 100
+MAX_BATCH_ENTRIES = 2 * MAX_BATCH
 ID_NUMBER_HELP = "公民身份号码，18 位或旧 15 位 / resident ID number, 18 characters or legacy 15 digits"
 
 
@@ -163,14 +166,17 @@ async def resolve_prior_records_batch(
     info: Info[HubContext, None],
     id_numbers: Annotated[
         list[str],
-        strawberry.argument(description=f"至多 {MAX_BATCH} 个 / at most {MAX_BATCH}; " + ID_NUMBER_HELP),
+        strawberry.argument(
+            description=f"至多 {MAX_BATCH} 人，且不超过每分钟查询配额 / at most {MAX_BATCH} people and"
+            " no more than the caller's lookups per minute; " + ID_NUMBER_HELP
+        ),
     ],
     purpose: Annotated[Purpose, strawberry.argument(description="查询目的 / why the lookup is made")],
     case_number: Annotated[str | None, strawberry.argument(description=CASE_NUMBER_HELP)] = None,
     legal_basis: Annotated[str | None, strawberry.argument(description=LEGAL_BASIS_HELP)] = None,
 ) -> list[PriorRecords]:
     context = info.context
-    if len(id_numbers) > MAX_BATCH:
+    if len(id_numbers) > MAX_BATCH_ENTRIES:
         raise BatchTooLarge(size=len(id_numbers), limit=MAX_BATCH)
     parsed = [parse_id_number(id_number) for id_number in id_numbers]
     views = await context.records.lookup_many(parsed, purpose.value, case_number, legal_basis)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from adapters.idnumber import IdNumber
+from adapters.idnumber import IdNumber, check_character
 from adapters.records import Agency, AgencyRecords
 from hub.app import create_app
 from hub.settings import Settings
@@ -97,7 +97,10 @@ def test_batch_quota_counts_each_person(
 def test_batch_over_limit_is_rejected(hub_url: tuple[str, BatchStandIn, StandInAdapter]) -> None:
     url, police, _ = hub_url
 
-    body = batch(url, [ID_NUMBER] * 101, **{"Accept-Language": "en"})
+    distinct = [f"51340119900101{n:03d}" for n in range(101)]  # synthetic, distinct people
+    body = batch(
+        url, [first17 + check_character(first17) for first17 in distinct], **{"Accept-Language": "en"}
+    )
 
     assert body["errors"][0]["extensions"]["code"] == "BATCH_TOO_LARGE"
     assert "at most 100" in body["errors"][0]["message"]
