@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -43,6 +44,12 @@ from adapters.records import Agency, AgencyRecords, PersonIdentity
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Connections a database adapter keeps open, unless its owner sets the agency's concurrency
+# limit (SQLAlchemy's own default). Beyond them, up to POOL_OVERFLOW more are opened for a
+# burst and closed again: pings and person-index fetches run outside the limit.
+DEFAULT_POOL_SIZE = 5
+POOL_OVERFLOW = 4
 
 # Runs of 15 to 18 ID-number characters inside driver messages, masked before they leave.
 _ID_LIKE = re.compile(r"\d{15}(?:\d{2}[\dXx])?")
@@ -61,15 +68,23 @@ class SqlAdapter:
 
     agency: Agency
 
-    def __init__(self, url: str, *, timeout_s: float = 3.0) -> None:
+    def __init__(self, url: str, *, timeout_s: float = 3.0, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self.url = url
         self.timeout_s = timeout_s
+        self.pool_size = pool_size
         self._engine: AsyncEngine | None = None
 
     async def start(self) -> None:
         """Create the engine, which connects lazily on the first call."""
         if self._engine is None:
-            self._engine = create_async_engine(self.url)
+            parsed = make_url(self.url)
+            if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+                # An in-memory database lives in one connection, so its pool takes no size.
+                self._engine = create_async_engine(self.url)
+            else:
+                self._engine = create_async_engine(
+                    self.url, pool_size=self.pool_size, max_overflow=POOL_OVERFLOW
+                )
 
     async def aclose(self) -> None:
         if self._engine is not None:

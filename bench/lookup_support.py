@@ -137,8 +137,9 @@ def raw_adapters(folder: Path, court_url: str) -> list[RecordAdapter]:
         Agency.JUSTICE_BUREAU: CorrectionAdapter,
     }
     adapters: list[RecordAdapter] = [CourtAdapter(court_url, timeout_s=5.0)]
+    pools = PerfSettings().concurrency_limits()  # as hub.app.build_adapters sizes them
     for agency, stand_in in SQL_STAND_INS.items():
-        inner = factories[agency](sqlite_url(folder, stand_in), timeout_s=3.0)
+        inner = factories[agency](sqlite_url(folder, stand_in), timeout_s=3.0, pool_size=pools[agency])
         adapters.append(DelayedAdapter(inner, LATENCY_MS[agency] / 1000))
     return adapters
 

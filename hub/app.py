@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from adapters.contract import RecordAdapter
+from adapters.records import Agency
 from hub.agency_stack import build_record_cache, wrap_adapters
 from hub.auth_middleware import HubGraphQL
 from hub.batch import BatchRecords, supports
@@ -87,7 +88,7 @@ def create_app(
     if wrap is None:
         wrap = adapters is None
     if adapters is None:
-        adapters = build_adapters(settings)
+        adapters = build_adapters(settings, pool_sizes=perf.concurrency_limits())
     record_cache = build_record_cache(perf, metrics=metrics) if wrap else None
     if record_cache is not None:
         adapters = wrap_adapters(adapters, perf, settings.timeouts(), record_cache, metrics=metrics)
@@ -175,16 +176,29 @@ def create_app(
     return app
 
 
-def build_adapters(settings: Settings) -> list[RecordAdapter]:
+def build_adapters(
+    settings: Settings, *, pool_sizes: Mapping[Agency, int] | None = None
+) -> list[RecordAdapter]:
     """Create an adapter for every agency whose URL is set; ``/readyz`` reports the others.
 
+    ``pool_sizes`` sets how many connections each database adapter keeps open: the agency's
+    concurrency limit, so that calls within the limit never open a connection of their own.
     Adapter modules are imported here, lazily, so the app imports without their drivers.
     """
+    from adapters.sql import DEFAULT_POOL_SIZE
+
+    pools = dict(pool_sizes or {})
     adapters: list[RecordAdapter] = []
     if settings.police_db_url:
         from adapters.police import PoliceAdapter
 
-        adapters.append(PoliceAdapter(settings.police_db_url, timeout_s=settings.police_timeout_s))
+        adapters.append(
+            PoliceAdapter(
+                settings.police_db_url,
+                timeout_s=settings.police_timeout_s,
+                pool_size=pools.get(Agency.POLICE, DEFAULT_POOL_SIZE),
+            )
+        )
     if settings.court_url:
         from adapters.court import CourtAdapter
 
@@ -196,12 +210,22 @@ def build_adapters(settings: Settings) -> list[RecordAdapter]:
     if settings.prison_db_url:
         from adapters.prison import PrisonAdapter
 
-        adapters.append(PrisonAdapter(settings.prison_db_url, timeout_s=settings.prison_timeout_s))
+        adapters.append(
+            PrisonAdapter(
+                settings.prison_db_url,
+                timeout_s=settings.prison_timeout_s,
+                pool_size=pools.get(Agency.PRISON, DEFAULT_POOL_SIZE),
+            )
+        )
     if settings.correction_db_url:
         from adapters.correction import CorrectionAdapter
 
         adapters.append(
-            CorrectionAdapter(settings.correction_db_url, timeout_s=settings.correction_timeout_s)
+            CorrectionAdapter(
+                settings.correction_db_url,
+                timeout_s=settings.correction_timeout_s,
+                pool_size=pools.get(Agency.JUSTICE_BUREAU, DEFAULT_POOL_SIZE),
+            )
         )
 
     missing = [agency for agency, url in _agency_urls(settings).items() if not url]

@@ -218,3 +218,36 @@ async def test_library_error_becomes_upstream_error(error: BaseException, tmp_pa
     with pytest.raises(UpstreamError):
         await adapter.run("failing", failing)
     await adapter.aclose()
+
+
+async def test_pool_keeps_connections_between_bursts(tmp_path: Path) -> None:
+    """Calls within the pool size reuse the pool's connections instead of opening their own."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/police.sqlite"
+    police_store.create_and_load(url, dataset())
+    person = parse_id_number(dataset().people[0].id_number)
+    adapter = PoliceAdapter(url, pool_size=8)
+    await adapter.start()
+    assert adapter._engine is not None
+    opened: list[object] = []
+    sa.event.listen(adapter._engine.sync_engine, "connect", lambda conn, record: opened.append(conn))
+    try:
+        for _ in range(3):
+            await asyncio.gather(*(adapter.fetch_records(person) for _ in range(8)))
+    finally:
+        await adapter.aclose()
+
+    assert len(opened) == 8  # a pool of 5 would close and reopen 3 in every burst
+
+
+def test_build_adapters_sizes_pools_to_concurrency(tmp_path: Path) -> None:
+    from adapters.records import Agency
+    from hub.app import build_adapters
+    from hub.settings import Settings
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/x.sqlite"
+    settings = Settings(police_db_url=url, prison_db_url=url, correction_db_url=url, court_url=None)
+
+    adapters = build_adapters(settings, pool_sizes={Agency.POLICE: 12, Agency.PRISON: 3})
+
+    sizes = {adapter.agency: getattr(adapter, "pool_size", None) for adapter in adapters}
+    assert sizes == {Agency.POLICE: 12, Agency.PRISON: 3, Agency.JUSTICE_BUREAU: 5}
