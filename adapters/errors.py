@@ -77,6 +77,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "每页条数 {value} 无效：应在 1 到 {maximum} 之间。",
         "Page size {value} is invalid: expected 1 to {maximum}.",
     ),
+    "notices.county_format": (
+        "县级代码“{value}”格式无效：应为 6 位数字的凉山州县（市）代码，例如西昌市为 513401。",
+        "County code '{value}' is malformed: expected the six digits of a Liangshan county,"
+        " such as 513401 for Xichang.",
+    ),
     "notices.county": (
         "县级代码“{value}”不是凉山州的县（市），例如西昌市为 513401。",
         "County code '{value}' is not a county of Liangshan; for example Xichang is 513401.",
@@ -187,6 +192,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The request is malformed; POST a JSON object with the query in its query field,"
         " and optionally variables and operationName.",
     ),
+    "request.too_large": (
+        "请求体超过 {limit} 字节上限，请减小请求体，例如把批量查询分成几次发送。",
+        "The request body exceeds the limit of {limit} bytes; send a smaller body,"
+        " for example by splitting a batch lookup.",
+    ),
     "ready.not_configured": (
         "{agency_zh}系统未配置连接地址。",
         "No address is configured for the {agency} system.",
@@ -211,7 +221,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "purpose.case_court": (
         "案号 {case_number} 不是本院（{court_zh}）的案件，不能以“审判（TRIAL）”为目的查询。"
         "请填写本院案件的案号。",
-        "Case number {case_number} belongs to another court than yours ({court_en}); a trial lookup"
+        "Case number {case_number} belongs to a court other than yours ({court_en}); a trial lookup"
         " must name a case of your own court.",
     ),
     "purpose.case_prefecture": (

@@ -1,13 +1,21 @@
 """Reject request bodies larger than a configured number of bytes with 413.
 
 A declared ``Content-Length`` over the limit is rejected before the body is read. A
-chunked body is counted as it arrives and rejected once it passes the limit.
+chunked body is counted as it arrives and rejected once it passes the limit. The 413
+carries one GraphQL error with code ``PAYLOAD_TOO_LARGE`` and no ``data``, in the
+caller's ``Accept-Language``, as the hub's other rejected requests do.
 """
 
 from __future__ import annotations
 
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from adapters.errors import HubError
+from hub.language import preferred_language
+
+PAYLOAD_TOO_LARGE_CODE = "PAYLOAD_TOO_LARGE"
 
 
 class BodyTooLarge(Exception):
@@ -55,15 +63,10 @@ class BodySizeLimitMiddleware:
             await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = self.max_body_bytes
-        response = JSONResponse(
-            {
-                "code": "PAYLOAD_TOO_LARGE",
-                "message": f"请求体超过 {limit} 字节上限。",
-                "messageEn": f"The request body exceeds the limit of {limit} bytes.",
-            },
-            status_code=413,
-        )
+        language = preferred_language(Headers(scope=scope).get("accept-language"))
+        message = HubError("request.too_large", limit=self.max_body_bytes).render(language)
+        body = {"errors": [{"message": message, "extensions": {"code": PAYLOAD_TOO_LARGE_CODE}}]}
+        response = JSONResponse(body, status_code=413)
         await response(scope, receive, send)
 
 

@@ -16,8 +16,8 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from adapters.errors import NoticeNotFound
-from adapters.regions import COUNTIES
+from adapters.errors import InvalidNoticeArgument, NoticeNotFound
+from adapters.regions import COUNTIES, current_county
 from schema.context import HubContext, NoticeFilter, NoticeIndicatorsView, NoticeRecord
 from schema.enums import CorrectionType
 
@@ -215,6 +215,8 @@ async def resolve_notices(
 ) -> NoticeConnection:
     access = info.context.access
     criteria = filter.to_filter() if filter else NoticeFilter()
+    if criteria.county_code is not None:
+        criteria = replace(criteria, county_code=checked_county_code(criteria.county_code))
     own = access.jurisdiction("notices")
     if criteria.county_code is not None:
         access.authorize("notices", criteria.county_code)
@@ -241,7 +243,7 @@ async def resolve_indicators(
     county_code: Annotated[str | None, strawberry.argument(description=COUNTY_HELP)] = None,
 ) -> NoticeIndicators:
     access = info.context.access
-    county = county_code or access.jurisdiction("indicators")
+    county = checked_county_code(county_code) if county_code else access.jurisdiction("indicators")
     access.authorize("indicators", county)
     view = await info.context.notices.indicators(period_start, period_end, county)
     return NoticeIndicators.from_view(view)
@@ -272,7 +274,7 @@ async def resolve_notice_changed(
     county_code: Annotated[str | None, strawberry.argument(description=COUNTY_HELP)] = None,
 ) -> AsyncGenerator[Notice, None]:
     access = info.context.access
-    county = county_code or access.jurisdiction("noticeChanged")
+    county = checked_county_code(county_code) if county_code else access.jurisdiction("noticeChanged")
     access.authorize("noticeChanged", county)
     async for record in info.context.notices.changes(county):
         # Checked per event: a notice can move county when an officer repairs it.
@@ -316,3 +318,17 @@ def parse_notice_id(value: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NoticeNotFound(notice_id=text[:40])
     return int(text)
+
+
+def checked_county_code(value: str) -> str:
+    """Return the ``countyCode`` argument without spaces if it names a Liangshan county.
+
+    Resolvers call it before the permission check, so a mistyped code is a
+    ``BAD_USER_INPUT`` error and not a ``FORBIDDEN`` one about a county that does not exist.
+    """
+    code = value.strip()
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
+        raise InvalidNoticeArgument("notices.county_format", argument="countyCode", value=value[:20])
+    if current_county(code) is None:
+        raise InvalidNoticeArgument("notices.county", argument="countyCode", value=value[:20])
+    return code

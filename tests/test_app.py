@@ -173,7 +173,14 @@ def test_oversized_body_is_rejected(serve: ServeApp) -> None:
     response = httpx.post(f"{url}/graphql", json={"query": "{ __typename }", "padding": "x" * 2048})
 
     assert response.status_code == 413
-    assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "请求体超过 1024 字节上限，请减小请求体，例如把批量查询分成几次发送。",
+                "extensions": {"code": "PAYLOAD_TOO_LARGE"},
+            }
+        ]
+    }
 
 
 def test_oversized_chunked_body_is_rejected(serve: ServeApp) -> None:
@@ -184,10 +191,13 @@ def test_oversized_chunked_body_is_rejected(serve: ServeApp) -> None:
         yield b"x" * 2048
         yield b'"}'
 
-    headers = {"content-type": "application/json", **bearer("judge")}
+    headers = {"content-type": "application/json", "Accept-Language": "en", **bearer("judge")}
     response = httpx.post(f"{url}/graphql", content=chunks(), headers=headers)
 
     assert response.status_code == 413
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert error["message"].startswith("The request body exceeds the limit of 1024 bytes;")
 
 
 def test_shutdown_closes_adapters() -> None:

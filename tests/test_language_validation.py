@@ -14,6 +14,7 @@ import pytest
 from graphql import GraphQLError
 
 from hub.auth import Role
+from hub.settings import Settings
 from schema.build import MAX_ALIASES, MAX_DEPTH, MAX_FRAGMENT_NESTING, MAX_TOKENS
 from schema.errors import client_error
 from tests.security.gql_support import Hub, started_hub
@@ -21,6 +22,7 @@ from tests.tokens import bearer, production_auth
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH = {"Accept-Language": "en"}
+MAX_BODY_BYTES = Settings().max_body_bytes
 
 
 def deep_query() -> str:
@@ -156,6 +158,13 @@ CASES = {
         english="content type",
         content_type="text/plain",
         status=400,
+    ),
+    "body over the size limit": Case(
+        b'{"query": "{ __typename }", "padding": "' + b"x" * MAX_BODY_BYTES + b'"}',
+        "PAYLOAD_TOO_LARGE",
+        (str(MAX_BODY_BYTES),),
+        "exceeds the limit",
+        status=413,
     ),
 }
 

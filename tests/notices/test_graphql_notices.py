@@ -224,6 +224,24 @@ async def test_notices_reject_an_unknown_county_and_a_reversed_range(hub: Any) -
     assert "start 2026-02-01 is after end 2026-01-01" in reversed_range["errors"][0]["message"]
 
 
+@pytest.mark.parametrize(
+    ("county", "english"),
+    [("5134", "expected the six digits of a Liangshan county"), ("513499", "is not a county of Liangshan")],
+)
+async def test_bad_county_code_is_input_error(county_officers: Any, county: str, english: str) -> None:
+    _, xide = county_officers
+
+    listed_zh = await gql(xide, LIST, filter={"countyCode": county}, first=5)
+    listed_en = await gql(xide, LIST, "en", filter={"countyCode": county}, first=5)
+    counted = await gql(xide, INDICATORS, start=days(-30).isoformat(), end=days(0).isoformat(), county=county)
+
+    for body in (listed_zh, listed_en, counted):
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert f"县级代码“{county}”" in listed_zh["errors"][0]["message"]
+    assert f"County code '{county}'" in listed_en["errors"][0]["message"]
+    assert english in listed_en["errors"][0]["message"]
+
+
 @pytest.mark.parametrize("overdue", [None, True])
 async def test_notices_pages_cover_every_notice_once_in_id_order(hub: Any, overdue: bool | None) -> None:
     client, ids, _ = hub

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from hub.audit import (
     subject_hash,
 )
 from hub.audit_commands import audit as audit_group
+from hub.audit_commands import describe
 from hub.audit_read import AuditQuery, read_entries
 from hub.audit_verify import Problem, VerifyReport, verify
 from hub.auth import Role
@@ -362,3 +364,42 @@ def test_verify_command_accepts_old_and_new_keys(tmp_path: Path) -> None:
 
     assert new_only.exit_code == 1
     assert both.exit_code == 0, both.output
+
+
+def test_verify_missing_sqlite_file_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.sqlite"
+    key_file = tmp_path / "checkpoint-key.pem"
+    load_or_create_signing_key(key_file)
+    arguments = ["verify", "--url", f"sqlite+aiosqlite:///{missing}", "--public-key", str(key_file)]
+
+    result = CliRunner().invoke(audit_group, arguments)
+
+    assert result.exit_code == 2, result.output
+    assert f"枢纽数据库文件不存在：{missing}" in result.output
+    assert f"The hub store file {missing} does not exist" in result.output
+    assert not missing.exists()
+
+
+def test_verify_command_store_without_audit_tables(tmp_path: Path) -> None:
+    database = tmp_path / "other.sqlite"
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE unrelated (id INTEGER)")
+    key_file = tmp_path / "checkpoint-key.pem"
+    load_or_create_signing_key(key_file)
+    arguments = ["verify", "--url", f"sqlite+aiosqlite:///{database}", "--public-key", str(key_file)]
+
+    result = CliRunner().invoke(audit_group, arguments)
+
+    assert result.exit_code == 2, result.output
+    assert "不是枢纽数据库，或尚未迁移" in result.output
+    assert "it is not a hub store, or it was never migrated" in result.output
+    assert "hub migrate" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_verify_summary_counts_singular_and_plural() -> None:
+    singular = describe(VerifyReport(entries=1, checkpoints=1, last_sequence=1))
+    plural = describe(VerifyReport(entries=2, checkpoints=0, last_sequence=2))
+
+    assert "Checked 1 entry, 1 checkpoint, last sequence 1." in singular
+    assert "Checked 2 entries, 0 checkpoints, last sequence 2." in plural

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from adapters.errors import Unauthenticated
+from adapters.errors import AGENCY_NAMES_ZH, Unauthenticated
 from hub.auth import (
     AuthConfig,
     KeySet,
@@ -346,9 +346,53 @@ def test_the_token_command_prints_a_token_the_verifier_accepts(tmp_path: Path) -
         ],
     )
     assert result.exit_code == 0, result.output
-    principal = TokenVerifier(KeySet.from_local(load_or_create_key(key_file))).verify(result.output.strip())
+    principal = TokenVerifier(KeySet.from_local(load_or_create_key(key_file))).verify(result.stdout.strip())
     assert principal.user_id == "demo-correction_officer"
     assert principal.unit.county == "513431"
+
+
+def test_token_new_key_noted_on_stderr(tmp_path: Path) -> None:
+    key_file = tmp_path / "var" / "auth" / "signing-key.pem"
+    arguments = ["--role", "judge", "--unit", "court:513400", "--key-file", str(key_file)]
+
+    first = CliRunner().invoke(token_command, arguments)
+    second = CliRunner().invoke(token_command, arguments)
+
+    assert first.exit_code == second.exit_code == 0
+    assert first.stdout.count("\n") == 1  # the token alone
+    assert f"已生成新的签名密钥：{key_file}" in first.stderr
+    assert f"Created a new signing key at {key_file}." in first.stderr
+    assert "HUB_AUTH_KEY_FILE" in first.stderr
+    assert second.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("role", "unit", "fitting"),
+    [
+        ("judge", "police:513400", "court"),
+        ("correction_officer", "court:513431", "justice_bureau"),
+        ("operator", "police:513401", "hub"),
+    ],
+)
+def test_token_rejects_role_outside_agency(tmp_path: Path, role: str, unit: str, fitting: str) -> None:
+    key_file = tmp_path / "k.pem"
+    result = CliRunner().invoke(token_command, ["--role", role, "--unit", unit, "--key-file", str(key_file)])
+
+    assert result.exit_code == 2
+    assert f"只属于{AGENCY_NAMES_ZH[fitting]}（{fitting}）单位" in result.output
+    assert f"Role {role} acts only in a {fitting} unit" in result.output
+    assert f"--unit {fitting}:{unit.partition(':')[2]}" in result.output
+    assert not key_file.exists()
+
+
+def test_token_unit_without_county_bilingual(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        token_command, ["--role", "judge", "--unit", "court", "--key-file", str(tmp_path / "k.pem")]
+    )
+
+    assert result.exit_code == 2
+    assert "缺少行政区划代码" in result.output
+    assert "the county code is missing" in result.output
 
 
 def test_the_token_command_refuses_a_bad_unit_in_chinese(tmp_path: Path) -> None:

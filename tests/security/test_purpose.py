@@ -105,7 +105,7 @@ def test_trial_rejects_other_court_case(county: str, case_number: str) -> None:
     assert denied.value.reason == "CASE_COURT"
     assert case_number in denied.value.render("zh")
     assert "人民法院" in denied.value.render("zh")  # names the caller's court, not a code
-    assert "another court" in denied.value.render("en")
+    assert "belongs to a court other than yours (" in denied.value.render("en")
 
 
 def test_intermediate_court_refusal_names_the_prefecture() -> None:
