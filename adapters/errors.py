@@ -114,6 +114,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "通知书“{notice_id}”不存在，请核对编号。",
         "Notice '{notice_id}' does not exist; check the id.",
     ),
+    "notices.not_redeliverable": (
+        "通知书 {notice_id} 的状态为“{status_zh}”（{status}），不能重新发送："
+        "只有“发送失败，重试中”（FAILING）或“待发送”（PENDING）的通知书可以重新发送。",
+        "Notice {notice_id} is {status}, so it cannot be redelivered:"
+        " only a FAILING or PENDING notice can be.",
+    ),
+    "notices.redeliver_in_progress": (
+        "通知书 {notice_id} 正在发送（发送程序的租约到 {lease_until} 为止），"
+        "请在此之后查看结果；若这次仍然失败，再重新发送。",
+        "Notice {notice_id} is being sent now (the deliverer's lease runs until {lease_until});"
+        " check it after that, and redeliver it if this attempt fails.",
+    ),
+    "notices.redeliver_no_outbox": (
+        "通知书 {notice_id} 没有待发送的发件箱记录，无法重新发送，请把通知书编号告知枢纽的开发人员。",
+        "Notice {notice_id} has no unsent outbox entry, so there is nothing to redeliver;"
+        " report the notice id to the hub's developers.",
+    ),
     "auth.invalid": (
         "身份凭证缺失或无效，请重新登录。",
         "The credentials are missing or invalid; sign in again.",
@@ -337,8 +354,7 @@ OPERATION_NAMES_ZH: dict[str, str] = {
     "indicators": "衔接指标",
     "auditEntries": "审计日志",
     "sourceHealth": "机关系统状态",
-    "resolveNotice": "处理待办通知书",
-    "redeliverNotice": "重新送达通知书",
+    "redeliverNotice": "重新发送通知书",
     "hubPerson": "人员索引详情",
     "possibleMatches": "待确认关联",
     "decideMatch": "确认或否定关联",

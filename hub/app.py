@@ -50,6 +50,7 @@ from hub.records import PriorRecordService
 from hub.security_setup import audit_log, quotas, subject_key, token_verifier
 from hub.settings import Settings
 from hub.settings_perf import PerfSettings
+from hub.source_health import SourceHealthDesk
 from hub.store import create_store, migrate
 from hub.tracing import configure_tracing, shutdown_tracing
 from hub.tracing import enabled as tracing_enabled
@@ -117,7 +118,7 @@ def create_app(
     linked = LinkedLookup(service, identity, fetchers, timeout_s=max(settings.timeouts().values()))
     batch = BatchRecords(adapters, settings.timeouts(), linked)
     lookups = LookupService(linked, store, audit, limiter, subject_key=subject, batch=batch, metrics=metrics)
-    services = Services(lookups, notices, AuditDesk(store, subject), identity)
+    services = Services(lookups, notices, AuditDesk(store, subject), identity, SourceHealthDesk(supervisor))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

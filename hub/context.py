@@ -20,6 +20,7 @@ from hub.identity.service import IdentityService
 from hub.lookups import AuditedLookup, LookupService
 from hub.notices.views import NoticeIndicators, NoticePage, NoticeService, NoticeView
 from hub.policy import authorize, granting_role, jurisdiction
+from hub.source_health import SourceHealthDesk
 from hub.store import Store
 from schema import PartialError
 from schema.context import AuditFilter, NoticeFilter
@@ -82,6 +83,9 @@ class CallerNotices:
     async def record_reporting(self, notice_id: int, reported_on: dt.date) -> NoticeView:
         return await self.service.record_reporting(notice_id, reported_on, self.principal)
 
+    async def redeliver_notice(self, notice_id: int) -> NoticeView:
+        return await self.service.redeliver_notice(notice_id, self.principal)
+
     async def indicators(
         self, period_start: dt.date, period_end: dt.date, county_code: str | None
     ) -> NoticeIndicators:
@@ -127,6 +131,7 @@ class Services:
     notices: NoticeService
     audit: AuditDesk
     identity: IdentityService
+    sources: SourceHealthDesk
 
 
 @dataclass(slots=True)
@@ -171,6 +176,11 @@ class RequestContext:
     def audit(self) -> AuditDesk:
         self.caller  # noqa: B018 - an unauthenticated context reaches no service
         return self.services.audit
+
+    @property
+    def sources(self) -> SourceHealthDesk:
+        self.caller  # noqa: B018 - an unauthenticated context reaches no service
+        return self.services.sources
 
 
 def search_recorder(lookups: LookupService, principal: Principal) -> SearchRecorder:

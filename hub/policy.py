@@ -36,11 +36,10 @@ class Operation(StrEnum):
     INDICATORS = "indicators"
     AUDIT_ENTRIES = "auditEntries"
     SOURCE_HEALTH = "sourceHealth"  # operator: per-agency adapter status
-    RESOLVE_NOTICE = "resolveNotice"  # operator: fix a notice that needs attention
     REDELIVER_NOTICE = "redeliverNotice"  # operator: retry a failing delivery
     HUB_PERSON = "hubPerson"  # one linked person of the index, with every agency's record
     POSSIBLE_MATCHES = "possibleMatches"  # operator: record pairs awaiting a decision
-    DECIDE_MATCH = "decideMatch"  # operator: confirm or reject a possible match
+    DECIDE_MATCH = "decideMatch"  # operator: the mutations confirmMatch and rejectMatch
     RECORD_REPORTING = "recordReporting"  # the day a person reported in to the correction office
 
 
@@ -114,9 +113,8 @@ RULES: tuple[Rule, ...] = (
     Rule(_R.OPERATOR, _O.NOTICES, _ALL, "operations: masked notices, to repair delivery"),
     Rule(_R.OPERATOR, _O.NOTICE, _ALL, "operations: masked notices, to repair delivery"),
     Rule(_R.OPERATOR, _O.INDICATORS, _ALL, "operations: deadline monitoring"),
-    Rule(_R.OPERATOR, _O.SOURCE_HEALTH, _ALL, "operations"),
-    Rule(_R.OPERATOR, _O.RESOLVE_NOTICE, _ALL, "operations"),
-    Rule(_R.OPERATOR, _O.REDELIVER_NOTICE, _ALL, "operations"),
+    Rule(_R.OPERATOR, _O.SOURCE_HEALTH, _ALL, "operations: agency adapter readiness and breakers"),
+    Rule(_R.OPERATOR, _O.REDELIVER_NOTICE, _ALL, "operations: retry a failing delivery"),
     # Linkage decisions change which records count as one person, so they stay with the
     # hub's operators and are kept with the operator's id and reason.
     Rule(_R.OPERATOR, _O.POSSIBLE_MATCHES, _ALL, "operations: person-index quality"),

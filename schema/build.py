@@ -30,6 +30,7 @@ from strawberry.tools import merge_types
 
 from hub import tracing
 from schema.errors import HubErrors, HubSchema, ProductionHubErrors, error_code
+from schema.health import HealthQuery
 from schema.notices import Mutation, Subscription
 from schema.people import PeopleMutation, PeopleQuery
 from schema.plan import PlannedExecutionContext
@@ -38,7 +39,7 @@ from schema.query import Query
 if TYPE_CHECKING:
     from opentelemetry.trace import Span
 
-RootQuery = merge_types("Query", (Query, PeopleQuery))
+RootQuery = merge_types("Query", (Query, PeopleQuery, HealthQuery))
 RootMutation = merge_types("Mutation", (Mutation, PeopleMutation))
 
 MAX_DEPTH = 10

@@ -194,6 +194,8 @@ class NoticeRecord(Protocol):
     @property
     def last_error(self) -> str | None: ...
     @property
+    def next_attempt_at(self) -> dt.datetime | None: ...
+    @property
     def delivered_at(self) -> dt.datetime | None: ...
     @property
     def receipt_at(self) -> dt.datetime | None: ...
@@ -252,7 +254,7 @@ class NoticeIndicatorsView(Protocol):
 
 
 class NoticeDesk(Protocol):
-    """Service behind the notice queries, ``acknowledgeReceipt``, ``recordReporting`` and ``noticeChanged``.
+    """Service behind the notice queries, the notice mutations and ``noticeChanged``.
 
     Invalid arguments raise ``InvalidNoticeArgument``; an unknown id raises ``NoticeNotFound``.
     """
@@ -267,6 +269,10 @@ class NoticeDesk(Protocol):
 
     async def record_reporting(self, notice_id: int, reported_on: dt.date) -> NoticeRecord:
         """Record the day the person reported in, on behalf of the request's caller, audited."""
+        ...
+
+    async def redeliver_notice(self, notice_id: int) -> NoticeRecord:
+        """Make a FAILING or PENDING notice due for the next delivery run, for the caller, audited."""
         ...
 
     async def indicators(

@@ -1,4 +1,4 @@
-"""Community-correction notices: list, one notice, indicators, receipts, reporting in, changes.
+"""Community-correction notices: list, one notice, indicators, receipts, reporting in, redelivery, changes.
 
 Lists use a simple connection, ``NoticeConnection { items nextCursor }``: newest notices first,
 ``nextCursor`` is null on the last page and goes into ``after`` for the next one. Resolvers
@@ -77,6 +77,10 @@ class Notice:
     overdue_items: list[OverdueItem]
     attempts: int = strawberry.field(description="online delivery attempts so far")
     last_error: str | None
+    next_attempt_at: dt.datetime | None = strawberry.field(
+        description="下次发送时间 / when `hub deliver` may next send a PENDING or FAILING notice;"
+        " later than now while it waits out a retry backoff"
+    )
     delivered_at: dt.datetime | None
     receipt_at: dt.datetime | None
     reported_on: dt.date | None = strawberry.field(
@@ -110,6 +114,7 @@ class Notice:
             overdue_items=[OverdueItem(item) for item in record.overdue_items],
             attempts=record.attempts,
             last_error=record.last_error,
+            next_attempt_at=record.next_attempt_at,
             delivered_at=record.delivered_at,
             receipt_at=record.receipt_at,
             reported_on=record.reported_on,
@@ -269,6 +274,14 @@ async def resolve_record_reporting(
     return Notice.from_record(record)
 
 
+async def resolve_redeliver_notice(info: Info[HubContext, None], notice_id: strawberry.ID) -> Notice:
+    context = info.context
+    parsed = parse_notice_id(notice_id)
+    context.access.authorize("redeliverNotice", (await context.notices.get_notice(parsed)).counties)
+    record = await context.notices.redeliver_notice(parsed)
+    return Notice.from_record(record)
+
+
 async def resolve_notice_changed(
     info: Info[HubContext, None],
     county_code: Annotated[str | None, strawberry.argument(description=COUNTY_HELP)] = None,
@@ -297,6 +310,15 @@ class Mutation:
             "登记报到日期 / record the day the person reported in to the correction office "
             "(CC Law art. 21); the same day again changes nothing, another day replaces it. "
             "reportedOn may not lie in the future (China time) or before the effective date."
+        ),
+    )
+    redeliver_notice: Notice = strawberry.mutation(
+        resolver=resolve_redeliver_notice,
+        description=(
+            "重新发送通知书 / make a FAILING notice, or a PENDING one waiting out a retry backoff, due now,"
+            " so the next `hub deliver` run sends it with the same idempotency key. Sends nothing itself;"
+            " attempts is kept; a notice already due is returned unchanged. Other statuses, and a notice"
+            " a deliverer is sending at that moment, get BAD_USER_INPUT."
         ),
     )
 

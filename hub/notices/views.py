@@ -18,7 +18,7 @@ A notice is overdue when any item is. Documents are not judged: they travel on p
 the hub, so ``documents_due`` is shown but never makes a notice overdue.
 
 Subscribers learn of changes two ways. Changes made in this process (``acknowledge_receipt``,
-``record_reporting``)
+``record_reporting``, ``redeliver_notice``)
 are published on ``hub.pubsub`` at once, reaching every replica when Redis is configured.
 Changes made by ``hub poll``, ``hub deliver`` and ``hub receipts`` (separate processes, run by
 cron) are found by one watcher per process that reads the rows whose ``updated_at`` moved,
@@ -48,6 +48,7 @@ from hub.auth import Principal
 from hub.calendar import WorkingDayCalendar
 from hub.deadlines import DeadlineRules, due_dates, overdue
 from hub.notices.delivery import CHINA_STANDARD_TIME
+from hub.notices.redeliver import make_due_now
 from hub.notices.scope import notice_counties
 from hub.pubsub import NOTICE_CHANNEL, InProcessPubSub, NoticeChange, PubSub, publish_notice_change
 from hub.security_setup import AuditLog
@@ -89,6 +90,7 @@ class NoticeView:
     overdue_items: tuple[str, ...]
     attempts: int
     last_error: str | None
+    next_attempt_at: dt.datetime | None
     delivered_at: dt.datetime | None
     receipt_at: dt.datetime | None
     reported_on: dt.date | None
@@ -274,6 +276,14 @@ class NoticeService:
             await publish_notice_change(self.pubsub, _change_of(view))
         return view
 
+    async def redeliver_notice(self, notice_id: int, actor: Principal) -> NoticeView:
+        """Make a FAILING or PENDING notice due for the next ``hub deliver`` run (``make_due_now``)."""
+        changed = await make_due_now(self.store, notice_id, actor, self.audit)
+        view = await self.get_notice(notice_id)
+        if changed:
+            await publish_notice_change(self.pubsub, _change_of(view))
+        return view
+
     async def indicators(
         self, period_start: dt.date, period_end: dt.date, county_code: str | None
     ) -> NoticeIndicators:
@@ -436,6 +446,7 @@ class NoticeService:
             overdue_items=_overdue_items(row, notice_due, reporting_due, today),
             attempts=row["attempts"],
             last_error=row["last_error"],
+            next_attempt_at=row["next_attempt_at"],
             delivered_at=row["delivered_at"],
             receipt_at=row["receipt_at"],
             reported_on=row["reported_on"],

@@ -34,6 +34,8 @@ ACKNOWLEDGE = "mutation($id: ID!) { acknowledgeReceipt(noticeId: $id) { id statu
 INDICATORS = """query($c: String) {
   indicators(periodStart: "2026-01-01", periodEnd: "2026-12-31", countyCode: $c) { total } }"""
 AUDIT = "query($c: String) { auditEntries(filter: {unitCounty: $c}, first: 5) { items { sequence } } }"
+SOURCE_HEALTH = "{ sourceHealth { agency ready } }"
+REDELIVER = "mutation($id: ID!) { redeliverNotice(noticeId: $id) { id status } }"
 SUBSCRIBE = "subscription($c: String) { noticeChanged(countyCode: $c) { id } }"
 
 
@@ -74,6 +76,10 @@ async def walk_cell(hub: Hub, role: Role, county: str, operation: Operation, tar
         body = await hub.gql(INDICATORS, headers, c=target)
     elif operation is Operation.AUDIT_ENTRIES:
         body = await hub.gql(AUDIT, headers, c=target)
+    elif operation is Operation.SOURCE_HEALTH:
+        body = await hub.gql(SOURCE_HEALTH, headers)
+    elif operation is Operation.REDELIVER_NOTICE:
+        body = await hub.gql(REDELIVER, headers, id=notice_id)
     else:
         return await subscribe_cell(hub, principal(role, county), target)
     return outcome(body, operation.value)
@@ -95,14 +101,18 @@ async def subscribe_cell(hub: Hub, caller: Principal, target: str | None) -> str
 
 def expected(role: Role, county: str, operation: Operation, target: str | None) -> str:
     caller = principal(role, county)
-    if operation in (Operation.NOTICE, Operation.ACKNOWLEDGE_RECEIPT):
+    if operation in (Operation.NOTICE, Operation.ACKNOWLEDGE_RECEIPT, Operation.REDELIVER_NOTICE):
         scope: Any = notice_counties(target, target, f"（2026）川{target[2:] if target else ''}刑初1号")
+    elif operation is Operation.SOURCE_HEALTH:
+        scope = None  # adapter status belongs to no county
     else:
         scope = target
     if granting_role(caller, operation, scope) is None:
         return "FORBIDDEN"
     if operation is Operation.PRIOR_RECORDS and role in (Role.AUDITOR, Role.OPERATOR):
         return "FORBIDDEN"  # their purposes (audit, operations) open no lookups
+    if operation is Operation.REDELIVER_NOTICE:
+        return "BAD_USER_INPUT"  # past the grant, the seeded notices are delivered or received
     return "OK"
 
 
@@ -113,6 +123,8 @@ WALKED = (
     Operation.ACKNOWLEDGE_RECEIPT,
     Operation.INDICATORS,
     Operation.AUDIT_ENTRIES,
+    Operation.SOURCE_HEALTH,
+    Operation.REDELIVER_NOTICE,
     Operation.NOTICE_CHANGED,
 )
 

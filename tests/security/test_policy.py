@@ -9,6 +9,7 @@ import pytest
 from adapters.errors import OPERATION_NAMES_ZH, ROLE_NAMES_ZH, Forbidden, role_names_zh
 from hub.auth import Principal, Role, Unit, UnitAgency
 from hub.policy import RULES, Operation, Scope, authorize, granting_role, markdown_table
+from schema.build import build_schema
 from tests.security.conftest import principal
 
 O, P, _ = "own", "prefecture", None  # noqa: E741
@@ -17,15 +18,15 @@ O, P, _ = "own", "prefecture", None  # noqa: E741
 # when either changes alone. Columns follow ``Operation``'s order.
 OPS = list(Operation)
 EXPECTED: dict[Role, list[str | None]] = {
-    # Columns: prior peopl notcs notic ackn chngd indic audit health resolv redeliv person pairs decide report
-    Role.POLICE_OFFICER: [P, P, O, O, _, O, _, _, _, _, _, P, _, _, _],
-    Role.PROSECUTOR: [P, P, O, O, _, O, O, _, _, _, _, P, _, _, _],
-    Role.JUDGE: [P, P, O, O, _, O, O, _, _, _, _, P, _, _, _],
-    Role.COURT_CLERK: [_, _, O, O, _, O, O, _, _, _, _, _, _, _, _],
-    Role.PRISON_OFFICER: [P, _, _, _, _, _, _, _, _, _, _, _, _, _, _],
-    Role.CORRECTION_OFFICER: [O, _, O, O, O, O, O, _, _, _, _, _, _, _, O],
-    Role.AUDITOR: [_, _, _, _, _, _, _, O, _, _, _, _, _, _, _],
-    Role.OPERATOR: [_, _, P, P, _, _, P, _, P, P, P, _, P, P, _],
+    # Columns: prior peopl notcs notic ackn chngd indic audit health redeliv person pairs decide report
+    Role.POLICE_OFFICER: [P, P, O, O, _, O, _, _, _, _, P, _, _, _],
+    Role.PROSECUTOR: [P, P, O, O, _, O, O, _, _, _, P, _, _, _],
+    Role.JUDGE: [P, P, O, O, _, O, O, _, _, _, P, _, _, _],
+    Role.COURT_CLERK: [_, _, O, O, _, O, O, _, _, _, _, _, _, _],
+    Role.PRISON_OFFICER: [P, _, _, _, _, _, _, _, _, _, _, _, _, _],
+    Role.CORRECTION_OFFICER: [O, _, O, O, O, O, O, _, _, _, _, _, _, O],
+    Role.AUDITOR: [_, _, _, _, _, _, _, O, _, _, _, _, _, _],
+    Role.OPERATOR: [_, _, P, P, _, _, P, _, P, P, _, P, P, _],
 }
 
 OWN, OTHER = "513401", "513431"
@@ -135,3 +136,24 @@ def test_an_unknown_operation_is_refused_before_any_check() -> None:
 def test_docs_carry_the_role_table_exactly_as_the_policy_declares_it() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
     assert markdown_table() in docs
+
+
+# Operations that grant fields of other names; docs/security.md lists them under the table.
+FIELDS_OF = {
+    Operation.PRIOR_RECORDS: ("priorRecords", "priorRecordsBatch"),
+    Operation.DECIDE_MATCH: ("confirmMatch", "rejectMatch"),
+}
+
+
+def test_every_operation_has_schema_fields() -> None:
+    """A grant with no field behind it promises an operation that no request can run."""
+    graphql_schema = build_schema(production=False)._schema
+    roots = (graphql_schema.query_type, graphql_schema.mutation_type, graphql_schema.subscription_type)
+    fields = {name for root in roots if root is not None for name in root.fields}
+
+    missing = {
+        operation.value: [name for name in FIELDS_OF.get(operation, (operation.value,)) if name not in fields]
+        for operation in Operation
+    }
+
+    assert {operation: names for operation, names in missing.items() if names} == {}
