@@ -98,6 +98,7 @@ class CourtAdapter:
             service_url=service_url,
             wsdl_url=wsdl_url or service_url + "?wsdl",
             timeout_s=timeout_s,
+            read_only=True,  # the hub only queries the court's service
         )
 
     @property

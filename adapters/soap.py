@@ -66,6 +66,8 @@ ERROR_MAP: tuple[tuple[type[BaseException], type[UpstreamError]], ...] = (
 )
 
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
+# The server closed or reset the connection before any response, so a read may be resent.
+_DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 _GB_FAMILY = frozenset({"gbk", "gb2312", "gb18030", "cp936", "x-gbk", "euc-cn", "gb_2312-80"})
 _DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>")
 _DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
@@ -147,17 +149,35 @@ def redact(text: str) -> str:
 class SoapClient:
     """One SOAP service of one agency: WSDL loaded in ``start``, operations sent with ``call``."""
 
-    def __init__(self, *, agency: str, service_url: str, wsdl_url: str, timeout_s: float) -> None:
+    def __init__(
+        self,
+        *,
+        agency: str,
+        service_url: str,
+        wsdl_url: str,
+        timeout_s: float,
+        read_only: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """Set up the client; ``start`` loads the WSDL.
+
+        ``read_only`` marks a service whose operations all only read. A call whose connection
+        the server dropped without a response is then sent once more. A kept-alive
+        connection that the server closes just as a request goes out fails that way, and the
+        request was not served. ``transport`` replaces httpx's own (for proxies and tests).
+        """
         http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_s),
             headers={"User-Agent": "justice-exchange-hub"},
             follow_redirects=False,
+            transport=transport,
         )
 
         self.agency = agency
         self.service_url = service_url
         self.wsdl_url = wsdl_url
         self.timeout_s = timeout_s
+        self.read_only = read_only
         self._http = http
         self._transport = _Transport(http)
         self._service: AsyncServiceProxy | None = None
@@ -189,7 +209,18 @@ class SoapClient:
             raise UpstreamOperationMissing(agency=self.agency, operation=operation) from exc
 
         async with self._timed(operation):
-            return await method(**params)
+            try:
+                return await method(**params)
+            except _DROPPED as exc:
+                if not self.read_only:
+                    raise
+                logger.info(
+                    "upstream agency=%s operation=%s dropped the connection (%s); sending once more",
+                    self.agency,
+                    operation,
+                    type(exc).__name__,
+                )
+                return await method(**params)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -12,6 +12,7 @@ import pytest
 from adapters.court import CourtAdapter
 from adapters.errors import UpstreamDataError, UpstreamFault, UpstreamTimeout, UpstreamUnavailable
 from adapters.idnumber import parse_id_number
+from adapters.soap import SoapClient
 from tests.court_support import KUN, ServerThread, court_stand_in, sample_dataset, started_adapter
 
 HOSTILE_MODES = [
@@ -163,3 +164,53 @@ async def test_call_logs_one_masked_line(adapter: CourtAdapter, caplog: pytest.L
     assert info[0].startswith("upstream call agency=court operation=queryPjxxBySfzh outcome=ok ms=")
     assert KUN.id_number not in caplog.text
     assert KUN.name not in caplog.text
+
+
+class DroppingTransport(httpx.AsyncBaseTransport):
+    """Drops the first ``drops`` operation calls (POSTs) as a server closing a kept-alive connection would."""
+
+    def __init__(self, drops: int) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.drops = drops
+        self.posts = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            self.posts += 1
+            if self.posts <= self.drops:
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.mark.parametrize(
+    ("read_only", "drops", "outcome"),
+    [(True, 1, "answered"), (True, 2, "UPSTREAM_UNAVAILABLE"), (False, 1, "UPSTREAM_UNAVAILABLE")],
+)
+async def test_dropped_connection_resent_once_for_reads(
+    court: ServerThread, read_only: bool, drops: int, outcome: str
+) -> None:
+    transport = DroppingTransport(drops)
+    url = court.url + "/ws/court"
+    soap = SoapClient(
+        agency="court",
+        service_url=url,
+        wsdl_url=url + "?wsdl",
+        timeout_s=5.0,
+        read_only=read_only,
+        transport=transport,
+    )
+    await soap.start()
+    try:
+        result = "answered"
+        try:
+            await soap.call("getFwzt")
+        except UpstreamUnavailable as exc:
+            result = exc.code
+    finally:
+        await soap.aclose()
+
+    assert result == outcome
+    assert transport.posts == (2 if read_only else 1)
