@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -22,6 +22,14 @@ logger = logging.getLogger(__name__)
 
 FIRST_RETRY_S = 1.0
 MAX_RETRY_S = 30.0
+
+
+def layers(adapter: object | None) -> Iterator[object]:
+    """Yield ``adapter`` and each adapter it wraps; cache, breaker and metrics layers keep it as ``inner``."""
+    layer = adapter
+    while layer is not None:
+        yield layer
+        layer = getattr(layer, "inner", None)
 
 
 @runtime_checkable
@@ -116,6 +124,6 @@ class AdapterSupervisor:
             return AgencyReadiness(agency, False, "START_FAILED", self._failures[agency])
         if agency not in self._started:
             return AgencyReadiness(agency, False, "STARTING")
-        if isinstance(adapter, WsdlBacked) and not adapter.wsdl_loaded:
+        if any(isinstance(layer, WsdlBacked) and not layer.wsdl_loaded for layer in layers(adapter)):
             return AgencyReadiness(agency, False, "WSDL_NOT_LOADED")
         return AgencyReadiness(agency, True)

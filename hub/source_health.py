@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.records import Agency
-from hub.readiness import AdapterSupervisor
+from hub.readiness import AdapterSupervisor, layers
 from hub.resilience import CircuitBreaker, ResilientAdapter
 
 
@@ -47,9 +47,7 @@ class SourceHealthDesk:
 
 def find_breaker(adapter: object | None) -> CircuitBreaker | None:
     """Return the circuit breaker among ``adapter``'s layers (each wraps the next as ``.inner``), if any."""
-    layer = adapter
-    while layer is not None:
+    for layer in layers(adapter):
         if isinstance(layer, ResilientAdapter):
             return layer.breaker
-        layer = getattr(layer, "inner", None)
     return None

@@ -13,6 +13,7 @@ from adapters.records import Agency
 from hub.app import create_app
 from hub.readiness import AgencyReadiness
 from hub.settings import Settings
+from tests.perf.fakes import fresh_metrics
 from tests.servers import ServerThread
 from tests.standins import ID_NUMBER, StandInAdapter, standins
 from tests.tokens import bearer, production_auth
@@ -101,6 +102,21 @@ def test_readyz_is_503_without_court_wsdl(serve: ServeApp) -> None:
     url = serve(standins(court=StandInAdapter(Agency.COURT, wsdl_loaded=False)))
 
     response = wait_until_ready(url, timeout_s=0.3)
+
+    assert response.status_code == 503
+    assert response.json()["agencies"]["court"]["reason"] == "WSDL_NOT_LOADED"
+
+
+def test_readyz_sees_wsdl_under_wrappers() -> None:
+    """In production the court adapter sits under the cache, breaker and metrics layers."""
+    court = StandInAdapter(Agency.COURT, wsdl_loaded=False)
+    app = create_app(Settings(), adapters=standins(court=court), wrap=True, metrics=fresh_metrics())
+    server = ServerThread(app)
+    server.start()
+    try:
+        response = wait_until_ready(server.url, timeout_s=0.3)
+    finally:
+        server.stop()
 
     assert response.status_code == 503
     assert response.json()["agencies"]["court"]["reason"] == "WSDL_NOT_LOADED"
