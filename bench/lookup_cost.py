@@ -12,7 +12,7 @@ time over a round of lookups of the same cached people, the lowest of several ro
 - ``service``: ``LookupService.lookup`` called directly (policy, quota, fan-out, person
   index links, merge, sealing filter and the audit entry's group commit);
 - ``records``: the fan-out alone (``LookupService.records.lookup``): the cached agency
-  answers, the person index links and the merge;
+  responses, the person index links and the merge;
 - ``bare``: the bare endpoint's request through its ASGI app.
 
 The GraphQL execution of the answer is about ``hub - floor - service``. The audit commit's
@@ -100,8 +100,8 @@ class AsgiCaller:
         async def receive() -> Message:
             if messages:
                 return messages.pop()
-            # A read after the body waits for a disconnect, which never comes: the app is
-            # answering, and a listener task for it is cancelled when the response ends.
+            # A read after the body waits for a disconnect that never comes. A listener task
+            # waiting here is cancelled when the response ends.
             await asyncio.Event().wait()
             raise AssertionError("unreachable")
 

@@ -47,7 +47,7 @@ OPERATION = Operation.PRIOR_RECORDS.value
 
 # Errors that refuse a lookup the caller was entitled to attempt, each audited as
 # ``lookup_refused``. An ID number that names no one and a batch over its limit are only
-# input errors: nobody is looked up.
+# input errors, because no person is looked up.
 REFUSALS = (Forbidden, PurposeRequired, InvalidCaseNumber, RateLimited)
 
 

@@ -50,7 +50,7 @@ class AuditEntry:
     notice_from: str | None
     notice_to: str | None
     refusal: str | None = strawberry.field(
-        description="拒绝查询的规则 / for lookup_refused, the rule that refused it: OPERATION, COUNTY,"
+        description="拒绝查询的规则 / for lookup_refused, the rule that rejected it: OPERATION, COUNTY,"
         " PURPOSE_ROLE, CASE_COURT, CASE_NUMBER_MISSING, CASE_NUMBER_INVALID or QUOTA"
     )
 

@@ -303,7 +303,7 @@ test("a GraphQL body passes through, anything else becomes an HTTP error", () =>
   assert.match(broken.errors[0].message, /HTTP 502/);
 });
 
-test("a rejected token is told to paste a new token, not to sign in", () => {
+test("rejected token message names token panel", () => {
   const body = { data: null, errors: [{ message: "身份凭证已过期，请重新登录。", extensions: { code: "UNAUTHENTICATED" } }] };
   const [error] = graphqlOutcome(401, body, zh).errors;
   assert.equal(error.extensions.code, "UNAUTHENTICATED");

@@ -290,8 +290,8 @@ export function generalErrors(errors, sources) {
 /**
  * Turn a fetch outcome into `{ data, errors }`. `body` is the parsed JSON or null, and a
  * body that is not a GraphQL response becomes one error with code HTTP_<status>.
- * The hub's UNAUTHENTICATED message asks the user to sign in again. This console has no
- * sign-in, so that message is replaced with one that says where to paste a new token.
+ * The hub's UNAUTHENTICATED message tells the user to sign in again. This console has no
+ * sign-in, so it shows its own message, naming the panel where a new token goes.
  */
 export function graphqlOutcome(status, body, t) {
   if (body !== null && typeof body === "object" && ("data" in body || "errors" in body)) {
