@@ -32,6 +32,7 @@ from zeep.proxy import AsyncServiceProxy
 from zeep.transports import AsyncTransport
 from zeep.wsdl import Document
 
+from adapters.contract import CANCELLED, call_log_level
 from adapters.errors import (
     AdapterNotReady,
     UpstreamDataError,
@@ -239,9 +240,12 @@ class SoapClient:
             if error is None or error is exc:
                 raise
             raise error from exc
+        except asyncio.CancelledError:
+            outcome = CANCELLED
+            raise
         finally:
             ms = (time.perf_counter() - started) * 1000
-            logger.info(_LOG_LINE, self.agency, operation, outcome, ms)
+            logger.log(call_log_level(), _LOG_LINE, self.agency, operation, outcome, ms)
 
 
 # zeep's own annotations are partial (and say Document wants a transport class), so the

@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from adapters.contract import CANCELLED, call_log_level
 from adapters.errors import (
     UpstreamDataError,
     UpstreamError,
@@ -164,10 +165,14 @@ class SqlAdapter:
         except TimeoutError as exc:
             outcome = UpstreamTimeout.code
             raise UpstreamTimeout(agency=self.agency, operation=operation, timeout_s=self.timeout_s) from exc
+        except asyncio.CancelledError:
+            outcome = CANCELLED
+            raise
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            logger.info(
-                "agency=%s operation=%s subject=%s outcome=%s ms=%.0f",
+            logger.log(
+                call_log_level(),
+                "upstream call agency=%s operation=%s subject=%s outcome=%s ms=%.0f",
                 self.agency,
                 operation,
                 mask_id_number(subject) if subject else "-",

@@ -29,7 +29,7 @@ from prometheus_client import (
 from starlette.requests import Request
 from starlette.responses import Response
 
-from adapters.contract import RecordAdapter
+from adapters.contract import CANCELLED, RecordAdapter, calls_logged_by_caller
 from adapters.errors import HubError, UpstreamTimeout
 from adapters.idnumber import IdNumber
 from adapters.records import Agency, AgencyRecords
@@ -201,6 +201,9 @@ def metrics_endpoint(
 class InstrumentedAdapter:
     """Times every call to the agency, counts its errors, and logs one line per call.
 
+    That line is the call's INFO line: the adapter's own line drops to DEBUG under it
+    (``adapters.contract.calls_logged_by_caller``).
+
     With ``timeout_s``, a call still running after that many seconds ends in
     ``UpstreamTimeout``, which is logged, counted and traced like any other failure. The
     error names ``configured_timeout_s``, the timeout the settings give, when the caller
@@ -244,7 +247,8 @@ class InstrumentedAdapter:
 
     async def _timed(self, operation: str, subject: str, call: Callable[[], Awaitable[T]]) -> T:
         attributes = {"hub.agency": self.agency.value, "hub.operation": operation}
-        with tracing.span(f"{self.agency.value} {operation}", attributes, kind="client"):
+        span = tracing.span(f"{self.agency.value} {operation}", attributes, kind="client")
+        with span, calls_logged_by_caller():
             started = time.perf_counter()
             try:
                 result = await self._within_timeout(operation, call)
@@ -287,7 +291,7 @@ class InstrumentedAdapter:
 class CallCancelled(Exception):
     """Stands for a call its caller cancelled, in the log line, the error count and the span."""
 
-    code = "CANCELLED"
+    code = CANCELLED
 
 
 def _code(error: BaseException) -> str:

@@ -245,7 +245,12 @@ class PriorRecordService:
         error: HubError | None = None,
     ) -> SourceStatus:
         code = error.code if error is not None else "-"
-        logger.info(
+        # An answered part is already in the upstream call's line, or was a cache hit; a
+        # missing part is worth INFO, since a refused call (open breaker, full queue) has
+        # no line of its own.
+        level = logging.DEBUG if status is FetchStatus.OK else logging.INFO
+        logger.log(
+            level,
             "agency=%s operation=%s id_number=%s outcome=%s code=%s ms=%.1f",
             agency.value,
             OPERATION,

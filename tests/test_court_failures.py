@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -164,6 +165,24 @@ async def test_call_logs_one_masked_line(adapter: CourtAdapter, caplog: pytest.L
     assert info[0].startswith("upstream call agency=court operation=queryPjxxBySfzh outcome=ok ms=")
     assert KUN.id_number not in caplog.text
     assert KUN.name not in caplog.text
+
+
+async def test_cancelled_call_logs_cancelled(court: ServerThread, caplog: pytest.LogCaptureFixture) -> None:
+    adapter = CourtAdapter(court.url + "/ws/court", timeout_s=5.0)
+    await adapter.start()
+    await admin(court, "/admin/config", {"latency_ms": 2000})
+
+    with caplog.at_level(logging.INFO, logger="adapters.soap"):
+        call = asyncio.create_task(adapter.judgment_changes(0))
+        await asyncio.sleep(0.5)  # the request is at the stand-in, which waits 2 s to respond
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+    await adapter.aclose()
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "adapters.soap"]
+    assert lines[-1].startswith("upstream call agency=court operation=")
+    assert " outcome=CANCELLED " in lines[-1]
 
 
 class DroppingTransport(httpx.AsyncBaseTransport):

@@ -184,14 +184,21 @@ async def test_person_is_none_when_no_agency_knows_them() -> None:
 
 
 async def test_lookup_logs_one_masked_line_per_agency(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="hub.records")
+    caplog.set_level(logging.DEBUG, logger="hub.records")
+    court = StandInAdapter(Agency.COURT, error=UpstreamUnavailable(agency="court", operation="fetch_records"))
 
-    await service().lookup(parse_id_number(ID_NUMBER))
-    lines = [record.getMessage() for record in caplog.records if record.name == "hub.records"]
+    await service(*standins(court=court)).lookup(parse_id_number(ID_NUMBER))
+    records = [record for record in caplog.records if record.name == "hub.records"]
+    lines = [record.getMessage() for record in records]
 
     assert len(lines) == 4
     assert all(ID_NUMBER not in line for line in lines)
     assert all("513401********0315" in line for line in lines)
+    # Answered parts are DEBUG (the upstream call has its own line); the missing one is INFO.
+    info = [record.getMessage() for record in records if record.levelno == logging.INFO]
+    assert len(info) == 1
+    assert info[0].startswith("agency=court ")
+    assert "outcome=unavailable" in info[0]
 
 
 async def test_abandoned_call_is_cancelled() -> None:

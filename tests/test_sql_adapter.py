@@ -25,8 +25,10 @@ from adapters.idnumber import parse_id_number
 from adapters.police import PoliceAdapter
 from adapters.prison import PrisonAdapter
 from adapters.sql import MappingError, SqlAdapter, char_date, id_number_keys, iso_date, map_code
+from hub.metrics import InstrumentedAdapter
 from simulators.police import store as police_store
 from tests.legacy_db import closed_port, dataset, silent_port
+from tests.perf.fakes import fresh_metrics
 
 ADAPTERS = [PoliceAdapter, PrisonAdapter, CorrectionAdapter]
 SERVER_URLS = [
@@ -122,8 +124,50 @@ async def test_call_logs_masked_line(tmp_path: Path, caplog: pytest.LogCaptureFi
     await adapter.aclose()
 
     assert [record.getMessage() for record in caplog.records] == [
-        f"agency=police operation=fetch_records subject=110105********002X outcome=ok ms={_ms(caplog)}"
+        "upstream call agency=police operation=fetch_records subject=110105********002X"
+        f" outcome=ok ms={_ms(caplog)}"
     ]
+    assert caplog.records[0].levelno == logging.INFO
+
+
+async def test_wrapped_call_has_one_info_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Under the hub's instruments the adapter's line drops to DEBUG, so the call has one INFO line."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/police.sqlite"
+    police_store.create_and_load(url, dataset())
+    adapter = InstrumentedAdapter(PoliceAdapter(url), fresh_metrics())
+
+    with caplog.at_level(logging.DEBUG):
+        await adapter.fetch_records(ID_NUMBER)
+    await adapter.aclose()
+
+    calls = [r for r in caplog.records if "operation=fetch_records" in r.getMessage()]
+    assert [(r.name, r.levelno) for r in calls] == [
+        ("adapters.sql", logging.DEBUG),
+        ("hub.metrics", logging.INFO),
+    ]
+
+
+async def test_cancelled_call_logs_cancelled(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/police.sqlite"
+    police_store.create_and_load(url, dataset())
+    adapter = PoliceAdapter(url)
+    await adapter.start()
+    entered = asyncio.Event()
+
+    async def stalled(conn: AsyncConnection) -> None:
+        entered.set()
+        await asyncio.sleep(10)
+
+    with caplog.at_level(logging.INFO, logger="adapters.sql"):
+        call = asyncio.create_task(adapter.run("fetch_records", stalled, subject=ID_NUMBER.value))
+        await entered.wait()
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+    await adapter.aclose()
+
+    [line] = [record.getMessage() for record in caplog.records]
+    assert " outcome=CANCELLED " in line
 
 
 def _ms(caplog: pytest.LogCaptureFixture) -> str:
