@@ -131,6 +131,7 @@ def create_app(
         await notices.aclose()
         await limiter.aclose()
         await pubsub.aclose()
+        await lookups.aclose()
         await store.aclose()
         await service.aclose()
         await supervisor.aclose()

@@ -32,7 +32,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from sqlalchemy import Executable, insert, select, update
+from sqlalchemy import Connection, Executable, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.auth import Principal
@@ -322,23 +322,83 @@ async def append_many(
     The head is locked once and moved once, and the rows go in as one multi-row insert,
     so a group of entries costs about as many round trips as a single one.
     """
+    if not _ready(conn.in_transaction(), entries, checkpoint_every):
+        return []
+    head = (await conn.execute(_lock_head(conn.dialect.name))).one_or_none()
+    chain = _Chain.after(head, entries, signer, checkpoint_every)
+    for statement, rows in chain.writes():
+        await conn.execute(statement, rows)
+    return chain.appended
+
+
+def append_many_blocking(
+    conn: Connection,
+    entries: Sequence[AuditEntry],
+    *,
+    signer: CheckpointSigner,
+    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+) -> list[AppendedEntry]:
+    """``append_many`` on a synchronous connection, for a writer that runs in a thread of its own."""
+    if not _ready(conn.in_transaction(), entries, checkpoint_every):
+        return []
+    head = conn.execute(_lock_head(conn.dialect.name)).one_or_none()
+    chain = _Chain.after(head, entries, signer, checkpoint_every)
+    for statement, rows in chain.writes():
+        conn.execute(statement, rows)
+    return chain.appended
+
+
+def _ready(in_transaction: bool, entries: Sequence[AuditEntry], checkpoint_every: int) -> bool:
+    """Check an append's arguments; False when there is nothing to append."""
     if checkpoint_every < 1:
         raise ValueError(f"checkpoint_every must be 1 or more, got {checkpoint_every}")
-    if not conn.in_transaction():
+    if not in_transaction:
         raise RuntimeError("audit.append needs the caller's transaction: use `async with engine.begin()`")
-    if not entries:
-        return []
+    return bool(entries)
 
-    sequence, entry_hash = await _lock_head(conn)
-    rows: list[dict[str, Any]] = []
-    checkpoints: list[dict[str, Any]] = []
-    appended: list[AppendedEntry] = []
-    for entry in entries:
-        prev_hash, sequence = entry_hash, sequence + 1
+
+def _lock_head(dialect: str) -> Executable:
+    """Build the statement that locks the chain head until commit and reads its sequence and hash."""
+    head = audit_chain_head.c
+    if dialect == "postgresql":
+        return select(head.sequence, head.entry_hash).where(head.id == CHAIN_HEAD_ID).with_for_update()
+    # SQLite ignores FOR UPDATE, so a write that changes nothing takes the database write
+    # lock until commit, and RETURNING reads the head in the same statement.
+    return (
+        update(audit_chain_head)
+        .where(head.id == CHAIN_HEAD_ID)
+        .values(sequence=head.sequence)
+        .returning(head.sequence, head.entry_hash)
+    )
+
+
+@dataclass
+class _Chain:
+    """Entries chained after the locked head: their rows, the checkpoints due, the new head."""
+
+    rows: list[dict[str, Any]]
+    checkpoints: list[dict[str, Any]]
+    appended: list[AppendedEntry]
+    sequence: int
+    entry_hash: str
+
+    @classmethod
+    def after(
+        cls, head: Any, entries: Sequence[AuditEntry], signer: CheckpointSigner, checkpoint_every: int
+    ) -> _Chain:
+        if head is None:
+            raise RuntimeError("audit_chain_head has no row: run `hub migrate` (revision 0002 seeds it)")
+        chain = cls([], [], [], int(head.sequence), str(head.entry_hash))
+        for entry in entries:
+            chain._add(entry, signer, checkpoint_every)
+        return chain
+
+    def _add(self, entry: AuditEntry, signer: CheckpointSigner, checkpoint_every: int) -> None:
+        prev_hash, sequence = self.entry_hash, self.sequence + 1
         fields = entry.fields()
         payload = encode_payload(sequence, prev_hash, fields)
         entry_hash = hashlib.sha256(payload).hexdigest()
-        rows.append(
+        self.rows.append(
             {
                 "sequence": sequence,
                 "recorded_at": entry.recorded_at,
@@ -350,7 +410,7 @@ async def append_many(
         )
         checkpointed = sequence % checkpoint_every == 0
         if checkpointed:
-            checkpoints.append(
+            self.checkpoints.append(
                 {
                     "sequence": sequence,
                     "entry_hash": entry_hash,
@@ -359,37 +419,20 @@ async def append_many(
                     "signed_at": dt.datetime.now(dt.UTC),
                 }
             )
-        appended.append(AppendedEntry(sequence, entry_hash, checkpointed))
+        self.appended.append(AppendedEntry(sequence, entry_hash, checkpointed))
+        self.sequence, self.entry_hash = sequence, entry_hash
 
-    await conn.execute(insert(audit_entries), rows)
-    await conn.execute(
-        update(audit_chain_head)
-        .where(audit_chain_head.c.id == CHAIN_HEAD_ID)
-        .values(sequence=sequence, entry_hash=entry_hash)
-    )
-    if checkpoints:
-        await conn.execute(insert(audit_checkpoints), checkpoints)
-    return appended
-
-
-async def _lock_head(conn: AsyncConnection) -> tuple[int, str]:
-    head = audit_chain_head.c
-    query: Executable
-    if conn.dialect.name == "postgresql":
-        query = select(head.sequence, head.entry_hash).where(head.id == CHAIN_HEAD_ID).with_for_update()
-    else:
-        # SQLite ignores FOR UPDATE, so a write that changes nothing takes the database write
-        # lock until commit, and RETURNING reads the head in the same statement.
-        query = (
+    def writes(self) -> list[tuple[Executable, Any]]:
+        """Return the statements that store the chain, each with its parameters, in order."""
+        move_head = (
             update(audit_chain_head)
-            .where(head.id == CHAIN_HEAD_ID)
-            .values(sequence=head.sequence)
-            .returning(head.sequence, head.entry_hash)
+            .where(audit_chain_head.c.id == CHAIN_HEAD_ID)
+            .values(sequence=self.sequence, entry_hash=self.entry_hash)
         )
-    row = (await conn.execute(query)).one_or_none()
-    if row is None:
-        raise RuntimeError("audit_chain_head has no row: run `hub migrate` (revision 0002 seeds it)")
-    return int(row.sequence), str(row.entry_hash)
+        statements: list[tuple[Executable, Any]] = [(insert(audit_entries), self.rows), (move_head, None)]
+        if self.checkpoints:
+            statements.append((insert(audit_checkpoints), self.checkpoints))
+        return statements
 
 
 def load_or_create_signing_key(path: str | Path = DEFAULT_SIGNING_KEY_FILE) -> CheckpointSigner:

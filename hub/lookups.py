@@ -329,6 +329,9 @@ class LookupService:
         """Append ``entries`` to the audit log in one transaction; return their sequences."""
         return await self._writer.append(entries)
 
+    async def aclose(self) -> None:
+        await self._writer.aclose()
+
 
 def _check_county(principal: Principal, county: str | None, results: Sequence[LookupResult]) -> None:
     """Raise ``Forbidden`` unless every person looked up lives in ``county`` (None: any county).

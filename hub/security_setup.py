@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.audit import (
@@ -25,6 +26,7 @@ from hub.audit import (
     CheckpointSigner,
     append,
     append_many,
+    append_many_blocking,
     load_or_create_signing_key,
 )
 from hub.auth import AuthConfig, KeySet, TokenVerifier, load_or_create_key
@@ -55,6 +57,9 @@ class AuditLog:
 
     async def record_many(self, conn: AsyncConnection, entries: Sequence[AuditEntry]) -> list[AppendedEntry]:
         return await append_many(conn, entries, signer=self.signer, checkpoint_every=self.checkpoint_every)
+
+    def record_many_blocking(self, conn: Connection, entries: Sequence[AuditEntry]) -> list[AppendedEntry]:
+        return append_many_blocking(conn, entries, signer=self.signer, checkpoint_every=self.checkpoint_every)
 
 
 def audit_log(key_file: str | Path, checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY) -> AuditLog:

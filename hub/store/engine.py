@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_blocking_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -73,6 +74,24 @@ def create_engine(url: str = DEFAULT_URL, *, echo: bool = False) -> AsyncEngine:
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+def blocking_twin(engine: AsyncEngine) -> Engine | None:
+    """Return a synchronous engine on the same SQLite file, with the same pragmas; None for any other store.
+
+    For a writer that runs whole transactions in a thread of its own: one hand-off to the
+    thread per transaction instead of one per statement through aiosqlite. PostgreSQL's
+    driver has no such hand-off, and an in-memory database cannot be opened twice.
+    """
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    twin = create_blocking_engine(
+        url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+    event.listen(twin, "connect", _sqlite_pragmas)
+    event.listen(twin, "begin", _sqlite_begin_immediate)
+    return twin
 
 
 def create_store(url: str = DEFAULT_URL, *, echo: bool = False) -> Store:

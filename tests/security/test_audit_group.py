@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -16,15 +18,29 @@ from hub.store.audit_tables import audit_entries
 from tests.security.test_audit import EVERY, check, entry
 
 
-def count_commits(engine: AsyncEngine) -> list[int]:
+def count_commits(writer: AuditGroupWriter) -> list[int]:
+    """Count the commits of the engine the writer commits through (its own on a SQLite file)."""
     commits: list[int] = []
-    event.listen(engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    target = writer.blocking_engine or writer.engine.sync_engine
+    event.listen(target, "commit", lambda _conn: commits.append(1))
     return commits
+
+
+def replace_writes(
+    monkeypatch: pytest.MonkeyPatch, awaited: Callable[[], Awaitable[Any]], blocking: Callable[[], Any]
+) -> None:
+    """Make appends run ``awaited`` (through aiosqlite or asyncpg) or ``blocking`` (the writer's thread)."""
+
+    async def record_many(self: AuditLog, conn: Any, entries: Any) -> Any:
+        return await awaited()
+
+    monkeypatch.setattr(AuditLog, "record_many", record_many)
+    monkeypatch.setattr(AuditLog, "record_many_blocking", lambda self, conn, entries: blocking())
 
 
 async def test_writer_callers_share_one_transaction(engine: AsyncEngine, signer: CheckpointSigner) -> None:
     writer = AuditGroupWriter(engine, AuditLog(signer, EVERY))
-    commits = count_commits(engine)
+    commits = count_commits(writer)
 
     answers = await asyncio.gather(*(writer.append([entry(index)]) for index in range(1, 41)))
 
@@ -70,16 +86,18 @@ async def test_writer_keeps_caller_entries_together(engine: AsyncEngine, signer:
 async def test_writer_failure_fails_every_caller(
     engine: AsyncEngine, signer: CheckpointSigner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    audit = AuditLog(signer, EVERY)
-    writer = AuditGroupWriter(engine, audit)
+    writer = AuditGroupWriter(engine, AuditLog(signer, EVERY))
     calls = 0
 
-    async def broken(self: Any, conn: Any, entries: Any) -> Any:
+    def broken() -> Any:
         nonlocal calls
         calls += 1
         raise RuntimeError("audit store full")
 
-    monkeypatch.setattr(AuditLog, "record_many", broken)
+    async def broken_awaited() -> Any:
+        return broken()
+
+    replace_writes(monkeypatch, broken_awaited, broken)
     outcomes = await asyncio.gather(
         *(writer.append([entry(index)]) for index in range(1, 11)), return_exceptions=True
     )
@@ -92,7 +110,7 @@ async def test_writer_failure_fails_every_caller(
 
 async def test_writer_empty_append_commits_nothing(engine: AsyncEngine, signer: CheckpointSigner) -> None:
     writer = AuditGroupWriter(engine, AuditLog(signer, EVERY))
-    commits = count_commits(engine)
+    commits = count_commits(writer)
 
     assert await writer.append([]) == []
     assert commits == []
@@ -108,17 +126,54 @@ async def test_writer_cancel_leaves_no_caller_waiting(
 ) -> None:
     writer = AuditGroupWriter(engine, AuditLog(signer, EVERY), max_group=1)
     started = asyncio.Event()
+    released = threading.Event()
+    loop = asyncio.get_running_loop()
 
-    async def slow(self: Any, conn: Any, entries: Any) -> Any:
+    async def slow() -> Any:
         started.set()
         await asyncio.sleep(60)
 
-    monkeypatch.setattr(AuditLog, "record_many", slow)
+    def stalled() -> Any:
+        loop.call_soon_threadsafe(started.set)
+        released.wait(10)
+        raise RuntimeError("released")
+
+    replace_writes(monkeypatch, slow, stalled)
     callers = [asyncio.create_task(writer.append([entry(index)])) for index in range(1, 4)]
     await started.wait()
     assert writer._drainer is not None
     writer._drainer.cancel()
 
-    outcomes = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), timeout=5)
+    try:
+        outcomes = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), timeout=5)
+    finally:
+        released.set()
+        await writer.aclose()
 
     assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes)
+
+
+async def test_writer_shares_chain_with_other_transactions(
+    engine: AsyncEngine, signer: CheckpointSigner
+) -> None:
+    """The writer's lookup entries and notice entries from other transactions share one chain."""
+    audit = AuditLog(signer, EVERY)
+    writer = AuditGroupWriter(engine, audit)
+
+    async def notice_change(index: int) -> None:
+        async with engine.begin() as conn:
+            await audit.record(conn, entry(index))
+
+    try:
+        await asyncio.gather(
+            *(writer.append([entry(index)]) for index in range(1, 31)),
+            *(notice_change(index) for index in range(31, 41)),
+        )
+    finally:
+        await writer.aclose()
+
+    # Its own connection only on a SQLite file; PostgreSQL's driver needs no thread.
+    assert (writer.blocking_engine is not None) == (engine.dialect.name == "sqlite")
+    report = await check(engine, signer)
+    assert report.ok, report.findings
+    assert report.entries == 40

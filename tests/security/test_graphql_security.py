@@ -259,8 +259,12 @@ async def test_failing_audit_append_rolls_the_acknowledgement_back(
     async def broken(self: Any, conn: Any, entries: Any) -> Any:
         raise RuntimeError("audit store full")
 
+    def broken_blocking(self: Any, conn: Any, entries: Any) -> Any:  # the lookup writer's thread (SQLite)
+        raise RuntimeError("audit store full")
+
     monkeypatch.setattr(hub_security_audit_log(), "record", broken)
     monkeypatch.setattr(hub_security_audit_log(), "record_many", broken)
+    monkeypatch.setattr(hub_security_audit_log(), "record_many_blocking", broken_blocking)
     body = await hub.gql(ACKNOWLEDGE, bearer(Role.CORRECTION_OFFICER, "513401"), id=hub.notice_ids["513401"])
     lookup = await hub.gql(LOOKUP, bearer(Role.JUDGE), id=ID_NUMBER, purpose="TRIAL", case=CASE)
 
