@@ -139,6 +139,18 @@ async def cpu_ms_per_call(call: Callable[[int], Awaitable[object]], lookups: int
     return min([await one_round() for _ in range(rounds)])
 
 
+async def adapters_started(hub: Starlette, timeout_s: float = 30.0) -> None:
+    """Wait until the hub has started every adapter, as the servers' ``/readyz`` wait does.
+
+    The hub starts its adapters in the background, so a lookup sent at once can find the
+    court's WSDL not loaded yet.
+    """
+    supervisor = hub.state.services.sources.supervisor
+    async with asyncio.timeout(timeout_s):
+        while not supervisor.is_ready():
+            await asyncio.sleep(0.05)
+
+
 async def measure(
     hub: Starlette, bare: Starlette, ids: Sequence[str], headers: dict[str, str], args: argparse.Namespace
 ) -> dict[str, float]:
@@ -150,6 +162,7 @@ async def measure(
     hub_caller, bare_caller = AsgiCaller(hub, headers), AsgiCaller(bare, headers)
 
     async with hub.router.lifespan_context(hub), bare.router.lifespan_context(bare):
+        await adapters_started(hub)
         lookups = hub.state.services.lookups
         for body in bodies:  # fill both caches one person at a time
             await hub_caller.post(body)
