@@ -435,7 +435,8 @@ class InvalidIdNumber(InvalidInput):
     """Raised when a resident ID number fails GB 11643-1999 validation.
 
     ``part`` names the failing part: ``format``, ``region``, ``birth_date`` or
-    ``check_character``. ``value`` is the input after normalisation.
+    ``check_character``. ``value`` is the input after normalisation, except for
+    ``format``: there it is the input as typed, trimmed and cut to 40 characters.
     """
 
     code = "INVALID_ID_NUMBER"

@@ -17,6 +17,8 @@ from adapters.regions import is_valid_region
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
+# The longest malformed input a message quotes in full.
+QUOTED_MAX = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     if len(value) == 15 and value.isdigit():
         value = upgrade_15(value)
     elif not (len(value) == 18 and value[:17].isdigit() and (value[17].isdigit() or value[17] == "X")):
-        raise InvalidIdNumber(part="format", value=value)
+        raise InvalidIdNumber(part="format", value=_as_typed(raw))
 
     # A message quotes the number as the caller wrote it, not the 18-character form of a
     # legacy one: that form, with its computed check character, is one they never typed.
@@ -104,6 +106,16 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     if value[17] != expected:
         raise InvalidIdNumber(part="check_character", value=value, expected=expected, actual=value[17])
     return IdNumber(value)
+
+
+def _as_typed(raw: str) -> str:
+    """Return ``raw`` trimmed and cut to ``QUOTED_MAX`` characters, for quoting in a message.
+
+    Something that is no ID number at all is quoted as typed: upper-cased or folded, it
+    would read as a value the caller never gave.
+    """
+    trimmed = raw.strip()
+    return trimmed if len(trimmed) <= QUOTED_MAX else trimmed[:QUOTED_MAX] + "…"
 
 
 def try_parse_id_number(raw: str | None) -> IdNumber | None:

@@ -409,3 +409,16 @@ async def test_invalid_legacy_number_is_quoted_as_typed(
     assert error["extensions"] == {"code": "INVALID_ID_NUMBER", "part": part}
     assert f"“{legacy}”" in error["message"]
     assert "19" + legacy[6:] not in error["message"].replace(legacy, "")
+
+
+@pytest.mark.parametrize(
+    ("typed", "quoted"),
+    [("abc", "abc"), ("  5134x ", "5134x"), ("z" * 60, "z" * 40 + "…")],
+)
+async def test_malformed_input_is_quoted_as_typed(client: httpx.AsyncClient, typed: str, quoted: str) -> None:
+    """Something that is no ID number is quoted as typed, trimmed, and cut when long."""
+    body = (await lookup(client, typed)).json()
+
+    error = body["errors"][0]
+    assert error["extensions"] == {"code": "INVALID_ID_NUMBER", "part": "format"}
+    assert f"“{quoted}”" in error["message"]
