@@ -277,6 +277,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "审计记录类型“{value}”无效：应为 {kinds} 之一。",
         "Audit entry kind '{value}' is invalid: expected one of {kinds}.",
     ),
+    # The text lists hub.audit.REFUSAL_REASONS itself, because render cuts a parameter at MAX_QUOTED_CHARS.
+    "audit.refusal": (
+        "拒绝原因“{value}”无效：应为 OPERATION、COUNTY、PURPOSE_ROLE、CASE_COURT、PURPOSE_MISSING、"
+        "CASE_NUMBER_MISSING、CASE_NUMBER_INVALID、QUOTA、OTHER 之一（区分大小写）。",
+        "Refusal reason '{value}' is invalid: expected one of OPERATION, COUNTY, PURPOSE_ROLE, CASE_COURT,"
+        " PURPOSE_MISSING, CASE_NUMBER_MISSING, CASE_NUMBER_INVALID, QUOTA or OTHER (case-sensitive).",
+    ),
     "identity.limit": (
         "返回条数 {value} 无效：应在 1 到 {maximum} 之间。",
         "Limit {value} is invalid: expected 1 to {maximum}.",

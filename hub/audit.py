@@ -49,6 +49,19 @@ from hub.store.audit_tables import (
 DEFAULT_CHECKPOINT_EVERY = 100
 # The values of ``AuditEntry.kind``.
 AUDIT_KINDS = ("lookup", "lookup_refused", "notice_state")
+# The values of ``AuditEntry.refusal``, named by ``hub.lookups.refusal_reason``. The first four
+# are ``Forbidden.reason``, and ``OTHER`` names a rule that has no name of its own.
+REFUSAL_REASONS = (
+    "OPERATION",
+    "COUNTY",
+    "PURPOSE_ROLE",
+    "CASE_COURT",
+    "PURPOSE_MISSING",
+    "CASE_NUMBER_MISSING",
+    "CASE_NUMBER_INVALID",
+    "QUOTA",
+    "OTHER",
+)
 CHECKPOINT_KIND = "jeh-audit-checkpoint/1"
 DEFAULT_SIGNING_KEY_FILE = Path("var/audit/checkpoint-key.pem")
 
@@ -64,6 +77,7 @@ INDEXED_FIELDS = (
     "case_number",
     "subject_hash",
     "notice_id",
+    "refusal",
 )
 
 
@@ -81,7 +95,7 @@ class AuditEntry:
     """The fields of one entry; times are aware UTC.
 
     ``kind`` is ``lookup``, ``lookup_refused`` or ``notice_state``. A refused lookup names
-    the rule that refused it in ``refusal`` (``Forbidden.reason``) and returned nothing.
+    the rule that refused it in ``refusal`` (one of ``REFUSAL_REASONS``) and returned nothing.
     """
 
     kind: str
@@ -405,7 +419,8 @@ class _Chain:
                 "payload": payload.decode("utf-8"),
                 "prev_hash": prev_hash,
                 "entry_hash": entry_hash,
-                **{name: fields[name] for name in INDEXED_FIELDS},
+                # An entry without a refusal leaves the key out of its payload, and its column NULL.
+                **{name: fields.get(name) for name in INDEXED_FIELDS},
             }
         )
         checkpointed = sequence % checkpoint_every == 0

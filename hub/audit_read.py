@@ -33,6 +33,7 @@ class AuditQuery:
     case_number: str | None = None
     subject_hash: str | None = None
     notice_id: int | None = None
+    refusal: str | None = None
     since: dt.datetime | None = None  # inclusive, aware UTC
     until: dt.datetime | None = None  # exclusive, aware UTC
 
@@ -69,6 +70,7 @@ async def read_entries(
         "case_number",
         "subject_hash",
         "notice_id",
+        "refusal",
     ):
         value = getattr(query, name)
         if value is not None:

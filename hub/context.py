@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from adapters.errors import InvalidArgument, Unauthenticated
 from adapters.idnumber import IdNumber
-from hub.audit import AUDIT_KINDS, AuditEntry, ReturnedRecord, subject_hash
+from hub.audit import AUDIT_KINDS, REFUSAL_REASONS, AuditEntry, ReturnedRecord, subject_hash
 from hub.audit_read import AuditPage, AuditQuery, read_entries
 from hub.auth import Principal
 from hub.identity.desk import PeopleDesk, SearchRecorder
@@ -105,6 +105,8 @@ class AuditDesk:
             # A mistyped kind would match nothing and look like an empty log.
             kinds = ", ".join(AUDIT_KINDS)
             raise InvalidArgument("audit.kind", argument="kind", value=filter.kind, kinds=kinds)
+        if filter.refusal is not None and filter.refusal not in REFUSAL_REASONS:
+            raise InvalidArgument("audit.refusal", argument="refusal", value=filter.refusal)
         subject = filter.subject_id_number
         query = AuditQuery(
             actor_id=filter.actor_id,
@@ -116,6 +118,7 @@ class AuditDesk:
             case_number=filter.case_number,
             subject_hash=subject_hash(subject.value, self.subject_key) if subject else None,
             notice_id=filter.notice_id,
+            refusal=filter.refusal,
             since=filter.since,
             until=filter.until,
         )

@@ -19,6 +19,11 @@ from schema.context import AuditEntryView, AuditFilter, AuditRecordView, HubCont
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
+# A copy of ``hub.audit.REFUSAL_REASONS``, because the schema does not import the hub's services.
+REFUSALS_LISTED = (
+    "OPERATION, COUNTY, PURPOSE_ROLE, CASE_COURT, PURPOSE_MISSING, CASE_NUMBER_MISSING,"
+    " CASE_NUMBER_INVALID, QUOTA or OTHER"
+)
 
 
 @strawberry.type(description="查询返回的一条记录 / one record a lookup returned")
@@ -50,8 +55,7 @@ class AuditEntry:
     notice_from: str | None
     notice_to: str | None
     refusal: str | None = strawberry.field(
-        description="拒绝查询的规则 / for lookup_refused, the rule that rejected it: OPERATION, COUNTY,"
-        " PURPOSE_ROLE, CASE_COURT, CASE_NUMBER_MISSING, CASE_NUMBER_INVALID or QUOTA"
+        description="拒绝查询的规则 / for lookup_refused, the rule that rejected it: " + REFUSALS_LISTED
     )
 
     @classmethod
@@ -106,6 +110,9 @@ class AuditFilterInput:
         default=None, description="the subject's resident ID number; matched by its keyed hash"
     )
     notice_id: int | None = None
+    refusal: str | None = strawberry.field(
+        default=None, description="按拒绝原因筛选 / lookups rejected by this rule: " + REFUSALS_LISTED
+    )
     since: dt.datetime | None = strawberry.field(default=None, description="inclusive")
     until: dt.datetime | None = strawberry.field(default=None, description="exclusive")
 
@@ -121,6 +128,7 @@ class AuditFilterInput:
             case_number=self.case_number,
             subject_id_number=subject,
             notice_id=self.notice_id,
+            refusal=self.refusal,
             since=_aware(self.since),
             until=_aware(self.until),
         )

@@ -295,6 +295,7 @@ class AuditFilter:
     case_number: str | None = None
     subject_id_number: IdNumber | None = None
     notice_id: int | None = None
+    refusal: str | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
 

@@ -1,6 +1,7 @@
 """The audit log's tables: hash-chained entries, the chain head, and signed checkpoints.
 
-Created by Alembic revision ``0002_audit_log``; declared on the store's shared ``metadata``.
+Created by Alembic revision ``0002_audit_log``, and ``0006_audit_refusal`` adds the ``refusal``
+column. The tables are declared on the store's shared ``metadata``.
 ``payload`` is the entry's canonical JSON, exactly the bytes hashed (see ``hub.audit``); the
 other entry columns copy fields out of it for filtering, and ``verify`` checks they agree.
 """
@@ -30,6 +31,8 @@ audit_entries = Table(
     Column("case_number", String(120), index=True),
     Column("subject_hash", String(64), index=True),  # HMAC-SHA256 of the resident ID number
     Column("notice_id", BigInteger, index=True),
+    # Only ``lookup_refused`` entries have a refusal, so the index finds those few among all entries.
+    Column("refusal", String(40), index=True),
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),

@@ -207,3 +207,56 @@ async def test_audit_entries_rejects_unknown_kind(hub: Hub) -> None:
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "审计记录类型“lookup_refusd”无效" in body["errors"][0]["message"]
     assert "lookup_refused" in english["errors"][0]["message"]
+
+
+async def test_audit_entries_filter_by_refusal(hub: Hub) -> None:
+    await hub.gql(PRIOR, bearer(Role.OPERATOR), id=ID_NUMBER, purpose="CASE_HANDLING", case=CASE)
+    await hub.gql(PRIOR, bearer(Role.JUDGE, "513401"), id=ID_NUMBER, purpose="CASE_HANDLING", case=None)
+    await hub.gql(PRIOR, bearer(Role.JUDGE, "513401"), id=ID_NUMBER, purpose="TRIAL", case=CASE)
+    auditor = bearer(Role.AUDITOR)
+
+    missing = await hub.gql(AUDIT, auditor, filter={"refusal": "CASE_NUMBER_MISSING"})
+    operation = await hub.gql(AUDIT, auditor, filter={"kind": "lookup_refused", "refusal": "OPERATION"})
+    allowed = await hub.gql(AUDIT, auditor, filter={"kind": "lookup", "refusal": "OPERATION"})
+    quota = await hub.gql(AUDIT, auditor, filter={"refusal": "QUOTA"})
+
+    [entry] = missing["data"]["auditEntries"]["items"]
+    assert (entry["kind"], entry["refusal"], entry["role"]) == (
+        "lookup_refused",
+        "CASE_NUMBER_MISSING",
+        "judge",
+    )
+    [entry] = operation["data"]["auditEntries"]["items"]
+    assert (entry["kind"], entry["refusal"], entry["role"]) == ("lookup_refused", "OPERATION", "operator")
+    assert allowed["data"]["auditEntries"]["items"] == []
+    assert quota["data"]["auditEntries"]["items"] == []
+
+
+async def test_audit_entries_filter_finds_spent_quota() -> None:
+    async with started_hub(settings={"rate_prior_records_per_minute": 1}) as hub:
+        headers = bearer(Role.JUDGE, "513401")
+        for _ in range(3):
+            await hub.gql(PRIOR, headers, id=ID_NUMBER, purpose="TRIAL", case=CASE)
+
+        body = await hub.gql(AUDIT, bearer(Role.AUDITOR), filter={"refusal": "QUOTA"})
+        everything = await hub.gql(AUDIT, bearer(Role.AUDITOR), filter={"subjectIdNumber": ID_NUMBER})
+
+    items = body["data"]["auditEntries"]["items"]
+    assert [(item["kind"], item["refusal"]) for item in items] == [("lookup_refused", "QUOTA")] * 2
+    assert len(everything["data"]["auditEntries"]["items"]) == 3
+
+
+@pytest.mark.parametrize("value", ["QUOTAS", "quota", ""])
+async def test_audit_entries_rejects_unknown_refusal(hub: Hub, value: str) -> None:
+    body = await hub.gql(AUDIT, bearer(Role.AUDITOR), filter={"refusal": value})
+    english = await hub.gql(
+        AUDIT, {**bearer(Role.AUDITOR), "Accept-Language": "en"}, filter={"refusal": value}
+    )
+
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert f"拒绝原因“{value}”无效" in body["errors"][0]["message"]
+    assert english["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert f"Refusal reason '{value}' is invalid" in english["errors"][0]["message"]
+    assert "CASE_NUMBER_MISSING" in english["errors"][0]["message"]
+    assert english["errors"][0]["message"].endswith("QUOTA or OTHER (case-sensitive).")
