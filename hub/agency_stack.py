@@ -30,13 +30,16 @@ def build_record_cache(
     *,
     is_cacheable: Veto = sealing_veto,
     metrics: HubMetrics | None = None,
+    key_secret: bytes | None = None,
 ) -> RecordCache:
+    """Build the records cache; ``key_secret`` replaces ``HUB_CACHE_KEY_SECRET`` when given."""
     backend = make_cache(
         settings.redis_url,
         max_entries=settings.cache_max_entries,
         command_timeout_s=settings.cache_command_timeout_s,
     )
-    return RecordCache(backend, settings.key_secret(), is_cacheable=is_cacheable, metrics=metrics)
+    secret = key_secret or settings.key_secret()
+    return RecordCache(backend, secret, is_cacheable=is_cacheable, metrics=metrics)
 
 
 def wrap_adapters(

@@ -29,6 +29,8 @@ from adapters.records import Agency
 from hub.agency_stack import build_record_cache, wrap_adapters
 from hub.auth_middleware import HubGraphQL
 from hub.batch import BatchRecords, supports
+from hub.cache import InProcessCache
+from hub.cache_invalidation import StoreInvalidations, cache_key_secret
 from hub.calendar import HolidayCalendar
 from hub.console import console_routes
 from hub.context import AuditDesk, Services
@@ -90,7 +92,11 @@ def create_app(
         wrap = adapters is None
     if adapters is None:
         adapters = build_adapters(settings, pool_sizes=perf.concurrency_limits())
-    record_cache = build_record_cache(perf, metrics=metrics) if wrap else None
+    record_cache = None
+    if wrap:
+        # The pollers name cache keys with the same secret (hub.cache_invalidation).
+        secret = perf.key_secret() or cache_key_secret(settings)
+        record_cache = build_record_cache(perf, metrics=metrics, key_secret=secret)
     if record_cache is not None:
         adapters = wrap_adapters(adapters, perf, settings.timeouts(), record_cache, metrics=metrics)
 
@@ -102,6 +108,12 @@ def create_app(
     service = PriorRecordService(adapters, settings.timeouts())
     supervisor = AdapterSupervisor(adapters)
     store = create_store(notice_settings.store_url)
+    # Pollers run in other processes; with the in-process cache they reach it through the store.
+    invalidations = (
+        StoreInvalidations(store, record_cache, perf.cache_invalidation_poll_s)
+        if record_cache is not None and isinstance(record_cache.backend, InProcessCache)
+        else None
+    )
     pubsub = make_pubsub(notice_settings.redis_url)
     notices = NoticeService(
         store, _calendar(notice_settings), notice_settings.deadline_rules(), pubsub, audit=audit
@@ -125,9 +137,13 @@ def create_app(
         if store.dialect == "sqlite" or notice_settings.auto_migrate:
             await migrate(notice_settings.store_url)
         supervisor.begin()
+        if invalidations is not None:
+            invalidations.begin()
         if serving:
             tune_for_serving(perf.gc_gen0_threshold)
         yield
+        if invalidations is not None:
+            await invalidations.aclose()
         await notices.aclose()
         await limiter.aclose()
         await pubsub.aclose()

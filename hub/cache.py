@@ -225,6 +225,12 @@ class _Throttle:
         return True
 
 
+def cache_key(secret: bytes, agency: Agency, id_number: IdNumber) -> str:
+    """Return the key of ``agency``'s records of one person: an HMAC, so the key hides the number."""
+    digest = hmac.new(secret, id_number.value.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{KEY_PREFIX}:{SHAPE}:{agency.value}:{digest}"
+
+
 class RecordCache:
     """AgencyRecords by agency and person over a ``Cache``: keys, codec, veto, degradation.
 
@@ -251,8 +257,7 @@ class RecordCache:
         self._decoded: OrderedDict[bytes, AgencyRecords] = OrderedDict()
 
     def key(self, agency: Agency, id_number: IdNumber) -> str:
-        digest = hmac.new(self._secret, id_number.value.encode(), hashlib.sha256).hexdigest()[:32]
-        return f"{KEY_PREFIX}:{SHAPE}:{agency.value}:{digest}"
+        return cache_key(self._secret, agency, id_number)
 
     async def get(self, agency: Agency, id_number: IdNumber) -> AgencyRecords | None:
         """Return the cached records, or None on a miss, a stale shape or a failed backend."""
@@ -303,8 +308,12 @@ class RecordCache:
 
     async def invalidate(self, agency: Agency, id_number: IdNumber) -> None:
         """Drop one person's cached records at one agency, as a poller does after a change."""
+        await self.drop(self.key(agency, id_number))
+
+    async def drop(self, key: str) -> None:
+        """Drop the entry under ``key``, a key that ``cache_key`` made, here or in another process."""
         try:
-            await self.backend.delete(self.key(agency, id_number))
+            await self.backend.delete(key)
         except CacheUnavailable as exc:
             self._degraded("invalidate", exc)
 

@@ -23,8 +23,14 @@ class PerfSettings(BaseSettings):
     )
     cache_key_secret: SecretStr | None = Field(
         default=None,
-        description="HUB_CACHE_KEY_SECRET: HMAC key over ID numbers in cache keys; replicas sharing "
-        "Redis need the same one; unset draws a random key per process",
+        description="HUB_CACHE_KEY_SECRET: HMAC key over ID numbers in cache keys; unset derives one "
+        "from the audit subject key, so every process of a deployment names the same keys",
+    )
+    cache_invalidation_poll_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="HUB_CACHE_INVALIDATION_POLL_S: how often a hub with the in-process cache reads the "
+        "cache keys pollers saw change",
     )
     cache_max_entries: int = Field(
         default=10_000, ge=1, description="HUB_CACHE_MAX_ENTRIES: entries the in-process cache keeps"

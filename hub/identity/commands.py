@@ -68,7 +68,8 @@ async def poll_identity(store: Store, agency: str, settings: Settings) -> FeedRe
         )
         try:
             await court.start()
-            return await feed_judgments(store, court, progress=progress, on_changes=judgments_hook(settings))
+            changed = judgments_hook(settings, store)
+            return await feed_judgments(store, court, progress=progress, on_changes=changed)
         finally:
             await court.aclose()
 
@@ -79,7 +80,7 @@ async def poll_identity(store: Store, agency: str, settings: Settings) -> FeedRe
         raise click.ClickException(f"未配置 {variable}。 / {variable} is not set.")
     adapter = adapter_class(url, timeout_s=30.0)
     try:
-        hook = people_hook(adapter.agency, settings)
+        hook = people_hook(adapter.agency, settings, store)
         return await feed_people(store, adapter, adapter.agency.value, progress=progress, on_page=hook)
     finally:
         await adapter.aclose()

@@ -13,6 +13,7 @@ from hub.store.engine import DEFAULT_URL, Store, create_engine, create_store, di
 from hub.store.migrate import current_revision, migrate
 from hub.store.tables import (
     NoticeStatus,
+    cache_invalidations,
     delivery_attempts,
     hub_locks,
     metadata,
@@ -25,6 +26,7 @@ __all__ = [
     "DEFAULT_URL",
     "NoticeStatus",
     "Store",
+    "cache_invalidations",
     "create_engine",
     "create_store",
     "dialect_insert",

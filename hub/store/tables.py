@@ -146,6 +146,16 @@ poll_watermarks = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# Cache keys that pollers, which run in other processes, saw change. A hub process with the
+# in-process records cache follows this table and drops the keys (hub.cache_invalidation).
+cache_invalidations = Table(
+    "cache_invalidations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("cache_key", String(120), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False, index=True),
+)
+
 hub_locks = Table(
     "hub_locks",
     metadata,

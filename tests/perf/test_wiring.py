@@ -83,8 +83,9 @@ def redis_server(tmp_path: Any) -> Iterator[tuple[subprocess.Popen[bytes], int]]
     process.wait(timeout=5)
 
 
-def lookup(url: str) -> dict[str, Any]:
-    response = httpx.post(f"{url}/graphql", json=LOOKUP, headers=bearer("judge"), timeout=10)
+def lookup(url: str, id_number: str = ID_NUMBER) -> dict[str, Any]:
+    body = {**LOOKUP, "variables": {"id": id_number}}
+    response = httpx.post(f"{url}/graphql", json=body, headers=bearer("judge"), timeout=10)
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
     return body
