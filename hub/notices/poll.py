@@ -8,11 +8,11 @@ the judgment (court, canonical case number) absorbs what was already written.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.records import JudgmentChange
@@ -256,8 +256,38 @@ def _count(report: PollReport, status: str) -> None:
         report.routed_to_police += 1
 
 
-async def notice_rows(store: Store) -> list[dict[str, object]]:
-    """Return every notice as a mapping, oldest first, for the CLI and tests."""
+async def notice_rows(
+    store: Store,
+    *,
+    statuses: Collection[str] = (),
+    bureau_county_code: str | None = None,
+    limit: int | None = None,
+    newest_first: bool = False,
+) -> list[dict[str, object]]:
+    """Return the notices as mappings, oldest first unless ``newest_first``, for the CLI and tests.
+
+    Without ``statuses`` or ``bureau_county_code`` every notice matches. A ``limit`` of None lists all.
+    """
+    order = notices.c.id.desc() if newest_first else notices.c.id.asc()
+    query = select(notices).where(*_notice_filter(statuses, bureau_county_code)).order_by(order).limit(limit)
     async with store.read() as conn:
-        rows = (await conn.execute(select(notices).order_by(notices.c.id))).mappings().all()
+        rows = (await conn.execute(query)).mappings().all()
     return [dict(row) for row in rows]
+
+
+async def count_notices(
+    store: Store, *, statuses: Collection[str] = (), bureau_county_code: str | None = None
+) -> int:
+    """Count the notices that ``notice_rows`` returns for the same filters, without a limit."""
+    query = select(func.count()).select_from(notices).where(*_notice_filter(statuses, bureau_county_code))
+    async with store.read() as conn:
+        return int(await conn.scalar(query) or 0)
+
+
+def _notice_filter(statuses: Collection[str], bureau_county_code: str | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if statuses:
+        conditions.append(notices.c.status.in_(list(statuses)))
+    if bureau_county_code is not None:
+        conditions.append(notices.c.bureau_county_code == bureau_county_code)
+    return conditions
