@@ -451,6 +451,8 @@ class InvalidIdNumber(InvalidInput):
     def __init__(self, *, part: str, value: str, **params: Any) -> None:
         self.part = part
         self.value = value
+        # The number's position in a batch's list, set by the batch resolver.
+        self.index: int | None = None
         super().__init__(f"id_number.{part}", part=part, value=value, **params)
 
 

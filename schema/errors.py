@@ -619,10 +619,12 @@ def _rebuilt(error: GraphQLError, message: str, extensions: dict[str, Any]) -> G
     )
 
 
-def _attributes(error: HubError) -> dict[str, str]:
+def _attributes(error: HubError) -> dict[str, str | int]:
     """Public attributes of an error for ``extensions``; values are never ID numbers."""
     if isinstance(error, InvalidIdNumber):
-        return {"part": error.part}
+        if error.index is None:
+            return {"part": error.part}
+        return {"part": error.part, "index": error.index}
     if isinstance(error, UpstreamError):
         # The operation is the adapter's or the legacy service's internal name, and which one
         # failed varies with the failure: it is in the logs and traces, not in the API.

@@ -13,8 +13,8 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from adapters.errors import BatchTooLarge
-from adapters.idnumber import parse_id_number
+from adapters.errors import BatchTooLarge, InvalidIdNumber
+from adapters.idnumber import IdNumber, parse_id_number
 from schema.audit import AuditEntryConnection, resolve_audit_entries
 from schema.context import CaseInformationView, HubContext, PartialError, PriorRecordsView, SourceOutcome
 from schema.enums import Agency, Purpose, SourceStatus
@@ -178,7 +178,16 @@ async def resolve_prior_records_batch(
     context = info.context
     if len(id_numbers) > MAX_BATCH_ENTRIES:
         raise BatchTooLarge(size=len(id_numbers), limit=MAX_BATCH)
-    parsed = [parse_id_number(id_number) for id_number in id_numbers]
+    parsed: list[IdNumber] = []
+    for index, id_number in enumerate(id_numbers):
+        try:
+            parsed.append(parse_id_number(id_number))
+        except InvalidIdNumber as exc:
+            # One mistyped number leaves the others' results; extensions.index says which one.
+            exc.index = index
+            context.partial_errors.append(PartialError(exc, tuple(info.path.as_list())))
+    if not parsed:
+        return []
     views = await context.records.lookup_many(parsed, purpose.value, case_number, legal_basis)
 
     answers = []
@@ -199,8 +208,10 @@ class Query:
     )
     prior_records_batch: list[PriorRecords] = strawberry.field(
         resolver=resolve_prior_records_batch,
-        description="批量查询前科，每人单独授权、封存过滤并记审计日志 / prior records of many people at once,"
-        " each checked, sealing-filtered and audited as a single lookup; one result per distinct number",
+        description="批量查询前科，每人单独授权、封存过滤并记审计日志；无效号码不返回结果，另报一条错误"
+        " / prior records of many people at once, each checked, sealing-filtered and audited as a"
+        " single lookup; one result per distinct valid number, and for each invalid one an"
+        " INVALID_ID_NUMBER error whose extensions.index is its position in idNumbers",
     )
     notices: NoticeConnection = strawberry.field(
         resolver=resolve_notices, description="社区矫正执行通知书列表 / correction notices, newest first"

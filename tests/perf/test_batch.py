@@ -114,3 +114,35 @@ async def audit_count() -> int:
             return int((await conn.execute(select(func.count()).select_from(audit_entries))).scalar_one())
     finally:
         await store.aclose()
+
+
+def test_batch_invalid_number_keeps_the_others(
+    hub_url: tuple[str, BatchStandIn, StandInAdapter],
+) -> None:
+    url, police, _ = hub_url
+
+    body = batch(url, [ID_NUMBER, "51340119850612031A", ID_NUMBER_WITH_X], **{"Accept-Language": "en"})
+
+    answers = body["data"]["priorRecordsBatch"]
+    assert [answer["idNumber"] for answer in answers] == [ID_NUMBER, ID_NUMBER_WITH_X]
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "INVALID_ID_NUMBER", "part": "format", "index": 1}
+    assert error["path"] == ["priorRecordsBatch"]
+    assert "51340119850612031A" in error["message"]
+    assert police.batches == [[ID_NUMBER, ID_NUMBER_WITH_X]]
+    assert asyncio.run(audit_count()) == 2  # the invalid number named no one, so it is not audited
+
+
+def test_batch_of_invalid_numbers_spends_no_quota(
+    hub_url: tuple[str, BatchStandIn, StandInAdapter],
+) -> None:
+    url, police, _ = hub_url
+
+    body = batch(url, ["abc", "513401198506120316"])
+    after = batch(url, [ID_NUMBER, ID_NUMBER_WITH_X])
+
+    assert body["data"] == {"priorRecordsBatch": []}
+    assert [error["extensions"]["index"] for error in body["errors"]] == [0, 1]
+    assert [error["extensions"]["part"] for error in body["errors"]] == ["format", "check_character"]
+    assert "errors" not in after  # the quota of three still had room for both
+    assert police.batches == [[ID_NUMBER, ID_NUMBER_WITH_X]]
