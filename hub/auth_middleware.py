@@ -33,6 +33,7 @@ from hub import tracing
 from hub.auth import Principal, TokenVerifier
 from hub.context import RequestContext, Services
 from hub.language import preferred_language
+from hub.limits import error_response
 from hub.rate_limit import REQUESTS, RateLimiter
 from schema import build_schema
 
@@ -166,8 +167,7 @@ def bad_request_response(exc: HTTPException, request: Request) -> JSONResponse:
         message = exc.reason
     else:
         message = HubError("request.invalid").render(language)
-    body = {"errors": [{"message": message, "extensions": {"code": BAD_REQUEST_CODE}}]}
-    return JSONResponse(body, status_code=400)
+    return error_response(400, message, {"code": BAD_REQUEST_CODE})
 
 
 def _strawberry_error(reason: str) -> HubError | None:
@@ -198,5 +198,4 @@ def rejection_response(error: HubError, request: Request) -> JSONResponse:
     else:
         headers["WWW-Authenticate"] = 'Bearer realm="hub"'
         status = 401
-    body = {"errors": [{"message": error.render(language), "extensions": extensions}]}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return error_response(status, error.render(language), extensions, headers)

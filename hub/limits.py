@@ -8,6 +8,8 @@ caller's ``Accept-Language``, as the hub's other rejected requests do.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -65,9 +67,16 @@ class BodySizeLimitMiddleware:
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         language = preferred_language(Headers(scope=scope).get("accept-language"))
         message = HubError("request.too_large", limit=self.max_body_bytes).render(language)
-        body = {"errors": [{"message": message, "extensions": {"code": PAYLOAD_TOO_LARGE_CODE}}]}
-        response = JSONResponse(body, status_code=413)
+        response = error_response(413, message, {"code": PAYLOAD_TOO_LARGE_CODE})
         await response(scope, receive, send)
+
+
+def error_response(
+    status: int, message: str, extensions: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """Build a response of one GraphQL error and no ``data``, for a request refused before GraphQL runs."""
+    body = {"errors": [{"message": message, "extensions": extensions}]}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _content_length(scope: Scope) -> int | None:
