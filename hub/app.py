@@ -92,6 +92,9 @@ def create_app(
         wrap = adapters is None
     if adapters is None:
         adapters = build_adapters(settings, pool_sizes=perf.concurrency_limits())
+    # The keys first: a production site missing them learns it from the token check's message.
+    verifier = token_verifier(settings)
+    subject = subject_key(settings)
     record_cache = None
     if wrap:
         # The pollers name cache keys with the same secret (hub.cache_invalidation).
@@ -100,8 +103,6 @@ def create_app(
     if record_cache is not None:
         adapters = wrap_adapters(adapters, perf, settings.timeouts(), record_cache, metrics=metrics)
 
-    verifier = token_verifier(settings)
-    subject = subject_key(settings)
     audit = audit_log(notice_settings.audit_signing_key_file, notice_settings.audit_checkpoint_every)
     limiter = make_rate_limiter(notice_settings.redis_url, quotas(settings))
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hub.audit import DEFAULT_CHECKPOINT_EVERY, DEFAULT_SIGNING_KEY_FILE, load_public_key
 from hub.audit_verify import PROBLEM_ZH, VerifyReport, verify
 from hub.store.audit_tables import audit_chain_head, audit_checkpoints, audit_entries
-from hub.store.engine import DEFAULT_URL, create_engine
+from hub.store.engine import DEFAULT_URL, create_engine, missing_sqlite_file
 
 AUDIT_TABLES = (audit_entries.name, audit_chain_head.name, audit_checkpoints.name)
 
@@ -100,7 +100,7 @@ async def _verify(url: str, key_paths: tuple[Path, ...], checkpoint_every: int) 
 def _require_sqlite_file(url: str) -> None:
     """Reject a SQLite URL whose file is missing, before SQLite would create an empty one."""
     try:
-        parsed = make_url(url)
+        path = missing_sqlite_file(url)
     except ArgumentError as exc:
         # The URL is not echoed, because it may hold a password.
         raise StoreUnusable(
@@ -109,10 +109,7 @@ def _require_sqlite_file(url: str) -> None:
             " / --url is not a valid database URL; expected sqlite+aiosqlite:///var/hub.sqlite"
             " or postgresql+asyncpg://user@host/name."
         ) from exc
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return
-    path = Path(parsed.database)
-    if not path.exists():
+    if path is not None:
         raise StoreUnusable(
             f"枢纽数据库文件不存在：{path.resolve()}。请检查 --url（或 HUB_STORE_URL）是否写错；"
             "相对路径从当前目录算起。"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 import uvicorn
@@ -76,4 +77,18 @@ hub.add_command(audit)
 
 
 def main() -> None:
-    hub()
+    """Run the command line; a usage error gets a Chinese line before click's English one."""
+    try:
+        code = hub.main(prog_name="hub", standalone_mode=False)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "hub"
+        click.echo(f"命令用法有误，请按下方提示修正，或运行 `{command} --help` 查看用法。", err=True)
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("已中止。 / Aborted.", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

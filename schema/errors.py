@@ -77,7 +77,7 @@ def log_error(error: GraphQLError) -> None:
     original = error.original_error
     path = ".".join(str(key) for key in error.path or ())
     if original is None or isinstance(original, GraphQLError):
-        logger.info("graphql request error at %s: %s", path or "-", error.message)
+        logger.info("graphql request error at %s: %s", path or "-", without_values(error.message))
     elif isinstance(original, HubError):
         level = logging.WARNING if isinstance(original, UpstreamError) else logging.INFO
         details = " ".join(f"{key}={value}" for key, value in _attributes(original).items())
@@ -157,6 +157,24 @@ def client_error(error: GraphQLError, language: str, hide_suggestions: bool = Fa
     else:
         message = graphql_message_zh(error, hide_suggestions)
     return _rebuilt(error, message, {**(error.extensions or {}), "code": error_code(error)})
+
+
+# The input values graphql-core quotes in a message: a string literal, the rest of the
+# message after "value: " or "found ", or an enum value in "Value '...'".
+_QUOTED_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_VALUE_TAIL = re.compile(r"(value: |found ).*$", re.DOTALL)
+_ENUM_VALUE = re.compile(r"^Value '[^']*'")
+
+
+def without_values(message: str) -> str:
+    """Replace the input values a graphql-core message quotes with '…', for the log.
+
+    A value may be a person's name, which the log formatter cannot recognise and mask.
+    Type, field, argument and variable names stay: they are the API's own.
+    """
+    redacted = _QUOTED_STRING.sub('"…"', message)
+    redacted = _ENUM_VALUE.sub("Value '…'", redacted)
+    return _VALUE_TAIL.sub(r"\1…", redacted)
 
 
 def without_suggestions(message: str) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -422,3 +423,24 @@ async def test_malformed_input_is_quoted_as_typed(client: httpx.AsyncClient, typ
     error = body["errors"][0]
     assert error["extensions"] == {"code": "INVALID_ID_NUMBER", "part": "format"}
     assert f"“{quoted}”" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ people(name: ["海来阿牛"]) { personId } }',
+        "{ people(name: HaiLaiANiu) { personId } }",
+        '{ priorRecords(idNumber: "513401198506120315", purpose: "海来阿牛") { idNumber } }',
+    ],
+)
+async def test_error_log_leaves_out_values(query: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A value in a malformed request may be a name, which the log formatter cannot mask."""
+    schema = build_schema(production=False)
+
+    with caplog.at_level(logging.INFO, logger="schema.errors"):
+        result = await schema.execute(query)
+
+    assert result.errors
+    lines = [record.getMessage() for record in caplog.records if record.name == "schema.errors"]
+    assert lines
+    assert not any("海来阿牛" in line or "HaiLaiANiu" in line for line in lines)

@@ -40,6 +40,7 @@ from hub.notices.views import row_due_dates
 from hub.security_setup import AuditLog, audit_log
 from hub.settings_load import load_settings
 from hub.store import NoticeStatus, Store, create_store, migrate
+from hub.store.engine import missing_sqlite_file
 from schema.notices import checked_county_code
 
 T = TypeVar("T")
@@ -77,7 +78,11 @@ LOOP_OPTION = click.option(
 )
 
 
-@click.command("poll", help="读取法院新生效判决，生成社区矫正通知书。 / Poll an agency for changes.")
+@click.command(
+    "poll",
+    help="读取法院新生效判决，生成社区矫正通知书。"
+    " / Read the court's newly effective judgments and draft correction notices.",
+)
 @click.argument("agency", type=click.Choice(["court"]))
 @click.option(
     "--skip-history",
@@ -263,7 +268,7 @@ def notices_command(statuses: tuple[str, ...], county_code: str | None, limit: i
     settings = load_settings()
 
     async def run() -> tuple[list[dict[str, object]], int]:
-        async with _store(settings) as store:
+        async with _store(settings, existing=True) as store:
             rows = await notice_rows(
                 store, statuses=statuses, bureau_county_code=county_code, limit=limit, newest_first=True
             )
@@ -381,7 +386,7 @@ def redeliver_command(notice_id: int, operator: str) -> None:
     )
 
     async def run() -> bool:
-        async with _store(settings) as store:
+        async with _store(settings, existing=True) as store:
             return await make_due_now(store, notice_id, actor, _audit_log(settings))
 
     if _run(run):
@@ -419,7 +424,21 @@ def _calendar(settings: NoticeSettings) -> HolidayCalendar:
 
 
 @contextlib.asynccontextmanager
-async def _store(settings: NoticeSettings) -> AsyncIterator[Store]:
+async def _store(settings: NoticeSettings, *, existing: bool = False) -> AsyncIterator[Store]:
+    """Open the store, migrating it first when so configured.
+
+    With ``existing``, for commands that work on notices already there, a missing SQLite
+    file is an error rather than a new empty store: the command most likely ran in another
+    folder than the hub, since the default path is relative.
+    """
+    missing = missing_sqlite_file(settings.store_url) if existing else None
+    if missing is not None:
+        raise click.ClickException(
+            f"枢纽数据库文件不存在：{missing.resolve()}。请在枢纽的工作目录（演示时为仓库根目录）运行，"
+            "或设置 HUB_STORE_URL。"
+            f" / The hub store file {missing.resolve()} does not exist. Run the command in the hub's"
+            " working folder (the repository's root for the demo) or set HUB_STORE_URL."
+        )
     if settings.auto_migrate:
         await migrate(settings.store_url)
     store = create_store(settings.store_url)

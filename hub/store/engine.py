@@ -94,6 +94,19 @@ def blocking_twin(engine: AsyncEngine) -> Engine | None:
     return twin
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """Return the file a SQLite URL names when it does not exist; None when it does, or for another store.
+
+    A command that only works on an existing store checks this first, because SQLite would
+    create an empty file at the first connection.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
 def create_store(url: str = DEFAULT_URL, *, echo: bool = False) -> Store:
     return Store(create_engine(url, echo=echo))
 

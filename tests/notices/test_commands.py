@@ -543,3 +543,36 @@ def test_redeliver_operator_name_not_echoed(scratch_env: Path) -> None:
 
     assert result.exit_code == 2
     assert "沙马拉且" not in result.output
+
+
+@pytest.mark.parametrize("args", [["notices"], ["redeliver", "3", "--operator", "u-ops-1"]])
+def test_command_outside_the_hub_folder_creates_no_store(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default store path is relative, so in another folder the file is missing: say so, create nothing."""
+    missing = tmp_path / "elsewhere" / "var" / "hub.sqlite"
+    monkeypatch.setenv("HUB_STORE_URL", f"sqlite+aiosqlite:///{missing}")
+    from hub.cli import hub as hub_cli
+
+    result = CliRunner().invoke(hub_cli, args)
+
+    assert result.exit_code == 1
+    assert "枢纽数据库文件不存在" in result.output
+    assert "does not exist" in result.output
+    assert not missing.exists()
+    assert not missing.parent.exists()
+
+
+def test_usage_error_gets_a_chinese_line_first() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", "from hub.cli import main; main()", "notices", "--status", "bogus"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert completed.returncode == 2
+    lines = completed.stderr.splitlines()
+    assert lines[0].startswith("命令用法有误")
+    assert "hub notices --help" in lines[0]
+    assert "Invalid value for '--status'" in completed.stderr
