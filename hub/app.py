@@ -49,7 +49,7 @@ from hub.pubsub import make_pubsub
 from hub.rate_limit import make_rate_limiter
 from hub.readiness import AdapterSupervisor
 from hub.records import PriorRecordService
-from hub.security_setup import audit_log, quotas, subject_key, token_verifier
+from hub.security_setup import audit_log, quotas, required_keys
 from hub.settings import Settings
 from hub.settings_perf import PerfSettings
 from hub.source_health import SourceHealthDesk
@@ -92,9 +92,8 @@ def create_app(
         wrap = adapters is None
     if adapters is None:
         adapters = build_adapters(settings, pool_sizes=perf.concurrency_limits())
-    # The keys first: a production site missing them learns it from the token check's message.
-    verifier = token_verifier(settings)
-    subject = subject_key(settings)
+    # The keys first, so a production site missing them learns it before anything else.
+    verifier, subject = required_keys(settings)
     record_cache = None
     if wrap:
         # The pollers name cache keys with the same secret (hub.cache_invalidation).

@@ -99,6 +99,28 @@ def _key_set(variable: str, load: Callable[[Any], KeySet], source: object) -> Ke
         ) from exc
 
 
+def required_keys(settings: Settings) -> tuple[TokenVerifier, bytes]:
+    """Return the token verifier and the audit subject key.
+
+    Raises one ``SecuritySetupError`` naming every key that is missing or unusable, so an
+    operator setting up production fixes them in one go, not one per start.
+    """
+    problems: list[str] = []
+    verifier: TokenVerifier | None = None
+    subject: bytes | None = None
+    try:
+        verifier = token_verifier(settings)
+    except SecuritySetupError as exc:
+        problems.append(str(exc))
+    try:
+        subject = subject_key(settings)
+    except SecuritySetupError as exc:
+        problems.append(str(exc))
+    if verifier is None or subject is None:
+        raise SecuritySetupError("\n".join(problems))
+    return verifier, subject
+
+
 def subject_key(settings: Settings) -> bytes:
     """Return the key of ``hub.audit.subject_hash``: the setting, or in development a generated file."""
     if settings.audit_subject_key:

@@ -86,6 +86,7 @@ def test_production_without_keys_stops_serve_with_one_message(
     assert result.exit_code == 1
     assert "生产环境须设置 HUB_AUTH_JWKS_FILE 或 HUB_AUTH_JWKS_URL" in result.output
     assert "Production needs HUB_AUTH_JWKS_FILE or HUB_AUTH_JWKS_URL" in result.output
+    assert "Production needs HUB_AUDIT_SUBJECT_KEY" in result.output  # both missing keys at once
     assert "Traceback" not in result.output
 
 
