@@ -92,7 +92,8 @@ def create_app(
         wrap = adapters is None
     if adapters is None:
         adapters = build_adapters(settings, pool_sizes=perf.concurrency_limits())
-    # The keys first, so a production site missing them learns it before anything else.
+    # Before the cache, whose secret may come from the subject key: a production site
+    # missing keys gets one message naming them all.
     verifier, subject = required_keys(settings)
     record_cache = None
     if wrap:

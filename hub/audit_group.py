@@ -50,11 +50,8 @@ class AuditGroupWriter:
         self._waiting: deque[_Waiter] = deque()
         self._drainer: asyncio.Task[None] | None = None
         self.blocking_engine = blocking_twin(engine)
-        self._thread = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-commit")
-            if self.blocking_engine is not None
-            else None
-        )
+        # Started at the first commit, and again after ``aclose``: the app's lifespan may run twice.
+        self._thread: ThreadPoolExecutor | None = None
 
     async def append(self, entries: Sequence[AuditEntry]) -> list[int]:
         """Return the sequences of ``entries``, in order, once their transaction has committed."""
@@ -112,9 +109,11 @@ class AuditGroupWriter:
 
     async def _write(self, entries: list[AuditEntry]) -> list[AppendedEntry]:
         """Append and commit ``entries`` in one transaction."""
-        if self._thread is None:
+        if self.blocking_engine is None:
             async with self.engine.begin() as conn:
                 return await self.audit.record_many(conn, entries)
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-commit")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, self._write_blocking, entries)
 
@@ -124,10 +123,17 @@ class AuditGroupWriter:
             return self.audit.record_many_blocking(conn, entries)
 
     async def aclose(self) -> None:
-        """Close the writer's own connection and thread; a transaction under way finishes first."""
-        if self._thread is None or self.blocking_engine is None:
+        """Commit what is queued, then close the writer's own connection and thread.
+
+        A later ``append`` starts them again.
+        """
+        if self._drainer is not None:
+            await asyncio.wait([self._drainer])
+        thread, self._thread = self._thread, None
+        if thread is None or self.blocking_engine is None:
             return
         loop = asyncio.get_running_loop()
-        # The connection belongs to the writer's thread, so it is closed there.
-        await loop.run_in_executor(self._thread, self.blocking_engine.dispose)
-        self._thread.shutdown(wait=True)
+        # The connection belongs to the writer's thread, so it is closed there. The thread has
+        # no other work left, so shutting it down does not block the loop.
+        await loop.run_in_executor(thread, self.blocking_engine.dispose)
+        thread.shutdown(wait=False)

@@ -23,7 +23,7 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.idnumber import try_parse_id_number
@@ -44,6 +44,8 @@ RETENTION = dt.timedelta(hours=1)
 # Rows a hub process reads in one query; more wait for the next round, which follows at once.
 READ_BATCH = 1000
 _DERIVATION_LABEL = b"jeh records cache keys v1"
+# PostgreSQL advisory lock key of the appenders (an arbitrary number, used nowhere else).
+APPEND_LOCK_KEY = 5134_0007
 
 
 def cache_key_secret(settings: Settings) -> bytes:
@@ -97,6 +99,11 @@ async def _append_keys(store: Store | None, settings: Settings, keys: Sequence[s
     now = utcnow()
     try:
         async with target.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # PostgreSQL hands out ids before commit, so two appenders could commit out of
+                # id order, and a follower past the later id would never read the earlier row.
+                # Appenders take turns instead; SQLite's write lock already makes them.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
             rows = [{"cache_key": key, "recorded_at": now} for key in keys]
             await conn.execute(insert(cache_invalidations), rows)
             await conn.execute(
@@ -179,6 +186,10 @@ class StoreInvalidations:
                 dropped = await self.catch_up()
             except (SQLAlchemyError, OSError) as exc:
                 logger.warning("reading cache invalidations failed: %s; retrying", type(exc).__name__)
+                dropped = 0
+            except Exception:
+                # Anything else is a bug, but a stopped follower would leave stale cached records.
+                logger.exception("following cache invalidations failed; retrying")
                 dropped = 0
             if dropped < READ_BATCH:
                 await asyncio.sleep(self.interval_s)

@@ -7,6 +7,7 @@ import sys
 
 import click
 import uvicorn
+from click.exceptions import NoArgsIsHelpError
 
 from hub.app import create_app
 from hub.audit_commands import audit
@@ -80,6 +81,9 @@ def main() -> None:
     """Run the command line; a usage error gets a Chinese line before click's English one."""
     try:
         code = hub.main(prog_name="hub", standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # `hub` alone: the help, which is bilingual already
+        exc.show()
+        sys.exit(exc.exit_code)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx is not None else "hub"
         click.echo(f"命令用法有误，请按下方提示修正，或运行 `{command} --help` 查看用法。", err=True)

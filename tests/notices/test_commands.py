@@ -549,7 +549,7 @@ def test_redeliver_operator_name_not_echoed(scratch_env: Path) -> None:
 def test_command_outside_the_hub_folder_creates_no_store(
     args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The default store path is relative, so in another folder the file is missing: say so, create nothing."""
+    """The default store path is relative: in another folder the file is missing. Say so, create nothing."""
     missing = tmp_path / "elsewhere" / "var" / "hub.sqlite"
     monkeypatch.setenv("HUB_STORE_URL", f"sqlite+aiosqlite:///{missing}")
     from hub.cli import hub as hub_cli

@@ -11,11 +11,12 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from adapters.records import Agency
 from hub.cache import InProcessCache, RecordCache, RedisCache, cache_key
 from hub.cache_invalidation import (
+    APPEND_LOCK_KEY,
     RETENTION,
     StoreInvalidations,
     cache_key_secret,
@@ -166,3 +167,37 @@ def test_poller_invalidation_reaches_serving_hub(serve: Any) -> None:  # noqa: F
 def _change() -> Any:
     """A judgment change as the court hook reads it: only the party matters."""
     return SimpleNamespace(person=person(Agency.COURT, "阿苏拉哈"))
+
+
+async def test_appenders_commit_in_id_order_on_postgresql(postgres_url: str) -> None:
+    """A follower past a later id would never read an earlier row committed after it."""
+    await migrate(postgres_url)
+    store = create_store(postgres_url)
+    settings = Settings(redis_url=None, cache_key_secret=SecretStr("s" * 32))
+    cache = await cached_records(InProcessCache(), b"s" * 32, Agency.COURT)
+    follower = StoreInvalidations(store, cache, interval_s=60)
+    await follower.catch_up()
+    try:
+        async with store.engine.connect() as first:
+            transaction = await first.begin()
+            # Another appender mid-way: it holds the appenders' lock and has its row's id.
+            await first.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+            await first.execute(
+                insert(cache_invalidations).values(cache_key="hub:records:first", recorded_at=utcnow())
+            )
+            second = asyncio.create_task(
+                invalidate_people(Agency.COURT, [PERSON.value], settings, store=store)
+            )
+            await asyncio.sleep(0.3)
+            waited = not second.done()
+            seen_meanwhile = await follower.catch_up()
+            await transaction.commit()
+        await second
+        seen_after = await follower.catch_up()
+    finally:
+        await store.aclose()
+
+    assert waited
+    assert seen_meanwhile == 0
+    assert seen_after == 2
+    assert await cache.get(Agency.COURT, PERSON) is None

@@ -177,3 +177,30 @@ async def test_writer_shares_chain_with_other_transactions(
     report = await check(engine, signer)
     assert report.ok, report.findings
     assert report.entries == 40
+
+
+async def test_writer_close_commits_queued_first(engine: AsyncEngine, signer: CheckpointSigner) -> None:
+    writer = AuditGroupWriter(engine, AuditLog(signer, EVERY), max_group=1)
+
+    callers = [asyncio.create_task(writer.append([entry(index)])) for index in range(1, 6)]
+    await asyncio.sleep(0)  # the callers have queued their entries
+    await writer.aclose()
+
+    assert [caller.result() for caller in callers] == [[1], [2], [3], [4], [5]]
+    if writer.blocking_engine is not None:
+        assert writer.blocking_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_writer_works_again_after_close(engine: AsyncEngine, signer: CheckpointSigner) -> None:
+    """The app's lifespan may run twice, closing the writer in between."""
+    writer = AuditGroupWriter(engine, AuditLog(signer, EVERY))
+
+    first = await writer.append([entry(1)])
+    await writer.aclose()
+    second = await writer.append([entry(2)])
+    await writer.aclose()
+    await writer.aclose()
+
+    assert (first, second) == ([1], [2])
+    report = await check(engine, signer)
+    assert report.ok, report.findings
