@@ -32,7 +32,7 @@ def build_record_cache(
     metrics: HubMetrics | None = None,
     key_secret: bytes | None = None,
 ) -> RecordCache:
-    """Build the records cache; ``key_secret`` replaces ``HUB_CACHE_KEY_SECRET`` when given."""
+    """Build the records cache. ``key_secret``, when given, replaces ``HUB_CACHE_KEY_SECRET``."""
     backend = make_cache(
         settings.redis_url,
         max_entries=settings.cache_max_entries,

@@ -30,7 +30,7 @@ from hub.agency_stack import build_record_cache, wrap_adapters
 from hub.auth_middleware import HubGraphQL
 from hub.batch import BatchRecords, supports
 from hub.cache import InProcessCache
-from hub.cache_invalidation import StoreInvalidations, cache_key_secret
+from hub.cache_invalidation import StoreInvalidations, derived_key_secret
 from hub.calendar import HolidayCalendar
 from hub.console import console_routes
 from hub.context import AuditDesk, Services
@@ -98,9 +98,8 @@ def create_app(
     record_cache = None
     if wrap:
         # The pollers name cache keys with the same secret (hub.cache_invalidation).
-        secret = perf.key_secret() or cache_key_secret(settings)
+        secret = perf.key_secret() or derived_key_secret(subject)
         record_cache = build_record_cache(perf, metrics=metrics, key_secret=secret)
-    if record_cache is not None:
         adapters = wrap_adapters(adapters, perf, settings.timeouts(), record_cache, metrics=metrics)
 
     audit = audit_log(notice_settings.audit_signing_key_file, notice_settings.audit_checkpoint_every)
@@ -109,7 +108,7 @@ def create_app(
     service = PriorRecordService(adapters, settings.timeouts())
     supervisor = AdapterSupervisor(adapters)
     store = create_store(notice_settings.store_url)
-    # Pollers run in other processes; with the in-process cache they reach it through the store.
+    # Pollers run in other processes, so they reach an in-process cache through the store.
     invalidations = (
         StoreInvalidations(store, record_cache, perf.cache_invalidation_poll_s)
         if record_cache is not None and isinstance(record_cache.backend, InProcessCache)

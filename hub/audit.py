@@ -352,7 +352,7 @@ def append_many_blocking(
     signer: CheckpointSigner,
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
 ) -> list[AppendedEntry]:
-    """``append_many`` on a synchronous connection, for a writer that runs in a thread of its own."""
+    """Chain ``entries`` as ``append_many`` does, on a synchronous connection (a writer's own thread)."""
     if not _ready(conn.in_transaction(), entries, checkpoint_every):
         return []
     head = conn.execute(_lock_head(conn.dialect.name)).one_or_none()
@@ -363,7 +363,7 @@ def append_many_blocking(
 
 
 def _ready(in_transaction: bool, entries: Sequence[AuditEntry], checkpoint_every: int) -> bool:
-    """Check an append's arguments; False when there is nothing to append."""
+    """Check an append's arguments, and return False when there is nothing to append."""
     if checkpoint_every < 1:
         raise ValueError(f"checkpoint_every must be 1 or more, got {checkpoint_every}")
     if not in_transaction:

@@ -13,7 +13,7 @@ in the caller's transaction (``hub.audit.append``).
 On a SQLite file the writer runs each transaction in a thread of its own, on a synchronous
 connection (``hub.store.engine.blocking_twin``). Through aiosqlite every statement is a
 hand-off to the connection's thread and back, five per transaction, and a lone lookup
-waited about 2 ms for them after its last agency responded. SQLite's write lock still
+waited 2 to 3 ms for them after its last agency responded. SQLite's write lock still
 orders these transactions with every other writer's.
 """
 

@@ -39,9 +39,9 @@ PeopleHook = Callable[[Sequence[PersonIdentity]], Awaitable[None]]
 ChangesHook = Callable[[Sequence[JudgmentChange]], Awaitable[None]]
 
 # Rows older than this are deleted when a poller appends new ones. A hub process reads
-# the table every few seconds, so only a process stalled for this long would miss a row.
+# the table every second by default, so only a process stalled this long would miss a row.
 RETENTION = dt.timedelta(hours=1)
-# Rows a hub process reads in one query; more wait for the next round, which follows at once.
+# Rows a hub process reads in one query. More rows wait for the next round, which follows at once.
 READ_BATCH = 1000
 _DERIVATION_LABEL = b"jeh records cache keys v1"
 # PostgreSQL advisory lock key of the appenders (an arbitrary number, used nowhere else).
@@ -57,7 +57,12 @@ def cache_key_secret(settings: Settings) -> bytes:
     explicit = settings.key_secret()
     if explicit is not None:
         return explicit
-    return hmac.new(subject_key(settings), _DERIVATION_LABEL, hashlib.sha256).digest()
+    return derived_key_secret(subject_key(settings))
+
+
+def derived_key_secret(subject: bytes) -> bytes:
+    """Derive the cache key secret from the audit subject key, for a deployment that sets none."""
+    return hmac.new(subject, _DERIVATION_LABEL, hashlib.sha256).digest()
 
 
 async def invalidate_people(
@@ -102,7 +107,7 @@ async def _append_keys(store: Store | None, settings: Settings, keys: Sequence[s
             if conn.dialect.name == "postgresql":
                 # PostgreSQL hands out ids before commit, so two appenders could commit out of
                 # id order, and a follower past the later id would never read the earlier row.
-                # Appenders take turns instead; SQLite's write lock already makes them.
+                # So appenders take turns, as SQLite's write lock already makes them do.
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
             rows = [{"cache_key": key, "recorded_at": now} for key in keys]
             await conn.execute(insert(cache_invalidations), rows)
@@ -161,7 +166,10 @@ class StoreInvalidations:
         self._task = None
 
     async def catch_up(self) -> int:
-        """Drop the keys appended since the last call; return how many. The first call only finds the end."""
+        """Drop the keys appended since the last call and return how many.
+
+        The first call only records where the table ends.
+        """
         async with self.store.read() as conn:
             if self.last_id is None:
                 last = await conn.scalar(select(func.max(cache_invalidations.c.id)))

@@ -78,7 +78,7 @@ hub.add_command(audit)
 
 
 def main() -> None:
-    """Run the command line; a usage error gets a Chinese line before click's English one."""
+    """Run the command line. A usage error gets a Chinese line before click's English one."""
     try:
         code = hub.main(prog_name="hub", standalone_mode=False)
     except NoArgsIsHelpError as exc:  # `hub` alone: the help, which is bilingual already

@@ -245,9 +245,9 @@ class PriorRecordService:
         error: HubError | None = None,
     ) -> SourceStatus:
         code = error.code if error is not None else "-"
-        # An answered part is already in the upstream call's line, or was a cache hit; a
-        # missing part is worth INFO, since a refused call (open breaker, full queue) has
-        # no line of its own.
+        # A part with records is logged by its upstream call, or came from the cache. A
+        # missing part is logged at INFO, because a call never made (open breaker, full
+        # queue) has no line of its own.
         level = logging.DEBUG if status is FetchStatus.OK else logging.INFO
         logger.log(
             level,

@@ -183,7 +183,7 @@ async def resolve_prior_records_batch(
         try:
             parsed.append(parse_id_number(id_number))
         except InvalidIdNumber as exc:
-            # One mistyped number leaves the other results; extensions.index gives its position.
+            # One mistyped number leaves the other results. Its extensions.index gives its position.
             exc.index = index
             context.partial_errors.append(PartialError(exc, tuple(info.path.as_list())))
     if not parsed:

@@ -194,7 +194,8 @@ async def test_lookup_logs_one_masked_line_per_agency(caplog: pytest.LogCaptureF
     assert len(lines) == 4
     assert all(ID_NUMBER not in line for line in lines)
     assert all("513401********0315" in line for line in lines)
-    # Answered parts are DEBUG (the upstream call has its own line); the missing one is INFO.
+    # Parts with records log at DEBUG, since each upstream call has its own line.
+    # The missing part logs at INFO.
     info = [record.getMessage() for record in records if record.levelno == logging.INFO]
     assert len(info) == 1
     assert info[0].startswith("agency=court ")

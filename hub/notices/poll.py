@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.records import JudgmentChange
@@ -22,6 +22,7 @@ from hub.calendar import WorkingDayCalendar
 from hub.deadlines import DeadlineRules
 from hub.notices.drafts import NoticeDraft, draft_notice, failed_draft
 from hub.notices.locks import PollLock
+from hub.notices.views import notice_conditions
 from hub.notices.watermarks import WatermarkMoved, advance_watermark, read_watermark
 from hub.security_setup import AuditLog
 from hub.store import NoticeStatus, Store, dialect_insert, notices, outbox, utcnow
@@ -269,7 +270,12 @@ async def notice_rows(
     Without ``statuses`` or ``bureau_county_code`` every notice matches. A ``limit`` of None lists all.
     """
     order = notices.c.id.desc() if newest_first else notices.c.id.asc()
-    query = select(notices).where(*_notice_filter(statuses, bureau_county_code)).order_by(order).limit(limit)
+    query = (
+        select(notices)
+        .where(*notice_conditions(statuses=statuses, county_code=bureau_county_code))
+        .order_by(order)
+        .limit(limit)
+    )
     async with store.read() as conn:
         rows = (await conn.execute(query)).mappings().all()
     return [dict(row) for row in rows]
@@ -279,15 +285,10 @@ async def count_notices(
     store: Store, *, statuses: Collection[str] = (), bureau_county_code: str | None = None
 ) -> int:
     """Count the notices that ``notice_rows`` returns for the same filters, without a limit."""
-    query = select(func.count()).select_from(notices).where(*_notice_filter(statuses, bureau_county_code))
+    query = (
+        select(func.count())
+        .select_from(notices)
+        .where(*notice_conditions(statuses=statuses, county_code=bureau_county_code))
+    )
     async with store.read() as conn:
         return int(await conn.scalar(query) or 0)
-
-
-def _notice_filter(statuses: Collection[str], bureau_county_code: str | None) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if statuses:
-        conditions.append(notices.c.status.in_(list(statuses)))
-    if bureau_county_code is not None:
-        conditions.append(notices.c.bureau_county_code == bureau_county_code)
-    return conditions

@@ -34,7 +34,7 @@ import binascii
 import datetime as dt
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -407,19 +407,12 @@ class NoticeService:
             return (await conn.execute(statement)).mappings().all()
 
     def _conditions(self, filter: NoticeFilter) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        start, end = filter.effective_from, filter.effective_to
-        if start is not None and end is not None and start > end:
-            raise InvalidNoticeArgument("notices.date_range", argument="effectiveFrom", start=start, end=end)
-        if filter.county_code is not None:
-            conditions.append(notices.c.bureau_county_code == _current_county_code(filter.county_code))
-        if filter.status is not None:
-            conditions.append(notices.c.status == filter.status)
-        if start is not None:
-            conditions.append(notices.c.effective_date >= start)
-        if end is not None:
-            conditions.append(notices.c.effective_date <= end)
-        return conditions
+        return notice_conditions(
+            statuses=() if filter.status is None else (filter.status,),
+            county_code=filter.county_code,
+            effective_from=filter.effective_from,
+            effective_to=filter.effective_to,
+        )
 
     def _due(self, row: RowMapping) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
         return row_due_dates(row, self.rules, self.calendar)
@@ -516,6 +509,34 @@ def decode_cursor(cursor: str) -> int:
 
 def china_today() -> dt.date:
     return utcnow().astimezone(CHINA_STANDARD_TIME).date()
+
+
+def notice_conditions(
+    *,
+    statuses: Collection[str] = (),
+    county_code: str | None = None,
+    effective_from: dt.date | None = None,
+    effective_to: dt.date | None = None,
+) -> list[ColumnElement[bool]]:
+    """Build the SQL conditions of a notice filter; each criterion left out matches every notice.
+
+    ``county_code`` may be a county's code from before 2021: the notices are filed under the
+    bureau of its current code (513425 under 513402).
+    """
+    if effective_from is not None and effective_to is not None and effective_from > effective_to:
+        raise InvalidNoticeArgument(
+            "notices.date_range", argument="effectiveFrom", start=effective_from, end=effective_to
+        )
+    conditions: list[ColumnElement[bool]] = []
+    if county_code is not None:
+        conditions.append(notices.c.bureau_county_code == _current_county_code(county_code))
+    if statuses:
+        conditions.append(notices.c.status.in_(list(statuses)))
+    if effective_from is not None:
+        conditions.append(notices.c.effective_date >= effective_from)
+    if effective_to is not None:
+        conditions.append(notices.c.effective_date <= effective_to)
+    return conditions
 
 
 def _current_county_code(code: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as create_blocking_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 DEFAULT_URL = "sqlite+aiosqlite:///var/hub.sqlite"
@@ -77,17 +77,17 @@ def create_engine(url: str = DEFAULT_URL, *, echo: bool = False) -> AsyncEngine:
 
 
 def blocking_twin(engine: AsyncEngine) -> Engine | None:
-    """Return a synchronous engine on the same SQLite file, with the same pragmas; None for any other store.
+    """Return a synchronous engine on the same SQLite file, with the same pragmas, or None for another store.
 
-    For a writer that runs whole transactions in a thread of its own: one hand-off to the
-    thread per transaction instead of one per statement through aiosqlite. PostgreSQL's
-    driver has no such hand-off, and an in-memory database cannot be opened twice.
+    A writer that runs whole transactions in its own thread then hands off once per
+    transaction, not once per statement as through aiosqlite. PostgreSQL's driver has no
+    such hand-off, and an in-memory database cannot be opened twice.
     """
-    url = engine.url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    if _sqlite_file(engine.url) is None:
         return None
     twin = create_blocking_engine(
-        url.set(drivername="sqlite+pysqlite"), connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine.url.set(drivername="sqlite+pysqlite"),
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     )
     event.listen(twin, "connect", _sqlite_pragmas)
     event.listen(twin, "begin", _sqlite_begin_immediate)
@@ -95,16 +95,20 @@ def blocking_twin(engine: AsyncEngine) -> Engine | None:
 
 
 def missing_sqlite_file(url: str) -> Path | None:
-    """Return the file a SQLite URL names when it does not exist; None when it does, or for another store.
+    """Return the file a SQLite URL names if it does not exist, else None (also for another store).
 
     A command that only works on an existing store checks this first, because SQLite would
     create an empty file at the first connection.
     """
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    path = _sqlite_file(make_url(url))
+    return None if path is None or path.exists() else path
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """Return the file of a SQLite URL, or None for another store or an in-memory database."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
-    path = Path(parsed.database)
-    return None if path.exists() else path
+    return Path(url.database)
 
 
 def create_store(url: str = DEFAULT_URL, *, echo: bool = False) -> Store:
