@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
+import random
 import re
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterable
 
 from starlette.datastructures import MutableHeaders
@@ -105,7 +105,7 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
 
-        rid = _incoming_request_id(scope) or uuid.uuid4().hex[:16]
+        rid = _incoming_request_id(scope) or new_request_id()
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -142,6 +142,17 @@ class RequestLogMiddleware:
                     current.set_attribute("http.response.status_code", status())
                     if status() >= 500:
                         tracing.mark_failed(current, str(status()))
+
+
+def new_request_id() -> str:
+    """Return 16 random hex digits for a request that brought no id of its own.
+
+    The id only correlates log lines, so it needs no secrecy: ``random`` costs no system
+    call, where ``uuid4`` read ``os.urandom`` on every request (about 5 % of a warm lookup's
+    CPU in a profile). ``random`` reseeds itself in a forked child, so worker processes do
+    not repeat each other's ids.
+    """
+    return f"{random.getrandbits(64):016x}"
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

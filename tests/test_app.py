@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -11,6 +13,7 @@ import pytest
 
 from adapters.records import Agency
 from hub.app import create_app
+from hub.logging import new_request_id
 from hub.readiness import AgencyReadiness
 from hub.settings import Settings
 from tests.perf.fakes import fresh_metrics
@@ -181,6 +184,30 @@ def test_response_carries_request_id(serve: ServeApp) -> None:
     response = httpx.get(f"{serve()}/healthz", headers={"X-Request-ID": "probe-42"})
 
     assert response.headers["x-request-id"] == "probe-42"
+
+
+def test_response_without_request_id_gets_a_new_one(serve: ServeApp) -> None:
+    url = serve()
+
+    ids = {httpx.get(f"{url}/healthz").headers["x-request-id"] for _ in range(20)}
+
+    assert len(ids) == 20
+    assert all(re.fullmatch(r"[0-9a-f]{16}", rid) for rid in ids)
+
+
+def test_forked_workers_draw_different_request_ids() -> None:
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child writes its first id and leaves at once
+        os.write(writer, new_request_id().encode())
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    from_child = os.read(reader, 64).decode()
+    os.close(reader)
+
+    assert re.fullmatch(r"[0-9a-f]{16}", from_child)
+    assert from_child != new_request_id()
 
 
 def test_oversized_body_is_rejected(serve: ServeApp) -> None:

@@ -1,0 +1,109 @@
+"""``HubGraphQL._run_json`` responds to a POSTed JSON body exactly as strawberry's ``run`` does.
+
+The hub serves its usual request (POST, ``application/json``, a JSON answer) on a shorter
+path of its own. Each request below is sent once on that path and once with the path
+switched off, so strawberry's ``run`` serves it, and the two responses must be the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from hub import auth_middleware
+from hub.auth import Role
+from tests.security.gql_support import Hub, started_hub
+from tests.standins import ID_NUMBER
+from tests.tokens import bearer
+
+
+def body(**fields: Any) -> bytes:
+    return json.dumps(fields).encode()
+
+
+BODIES = {
+    "typename": body(query="{ __typename }"),
+    "lookup": body(
+        query="query($id: String!, $case: String) { priorRecords(idNumber: $id, purpose: TRIAL,"
+        " caseNumber: $case) { idNumber person { name } } }",
+        variables={"id": ID_NUMBER, "case": "（2026）川3401刑初5号"},
+    ),
+    "lookup refused": body(
+        query="query($id: String!) { priorRecords(idNumber: $id, purpose: TRIAL) { idNumber } }",
+        variables={"id": ID_NUMBER},
+    ),
+    "query not a string": body(query=5),
+    "variables a list": body(query="{ __typename }", variables=[1]),
+    "extensions a string": body(query="{ __typename }", extensions="x"),
+    "no query": body(variables={}),
+    "two operations, no name": body(query="query A { __typename } query B { __typename }"),
+    "unknown operation name": body(query="query A { __typename }", operationName="B"),
+    "mutation": body(query="mutation { __typename }"),
+    "subscription without a stream": body(query="subscription { noticeChanged { id } }"),
+    "unknown field": body(query="{ priorRecordz { idNumber } }"),
+    "parse error": body(query="{ priorRecords("),
+    "not JSON": b"{not json",
+    "a batch": b'[{"query": "{ __typename }"}]',
+    "a JSON string": b'"{ __typename }"',
+    "not UTF-8": b'{"query": "\xff"}',
+}
+
+
+@pytest.fixture
+async def hub() -> AsyncIterator[Hub]:
+    async with started_hub() as started:
+        yield started
+
+
+async def answer(hub: Hub, content: bytes, language: str) -> tuple[int, str, Any]:
+    headers = {**bearer(Role.JUDGE), "content-type": "application/json", "accept-language": language}
+    response = await hub.client.post("/graphql", content=content, headers=headers)
+    return response.status_code, response.headers["content-type"], response.json()
+
+
+@pytest.mark.parametrize("content", BODIES.values(), ids=BODIES.keys())
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+async def test_json_path_responds_as_strawberry(
+    hub: Hub, content: bytes, language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used: list[bool] = []
+    plain = auth_middleware._plain_json_post
+
+    def recorded(request: Any) -> bool:
+        used.append(plain(request))
+        return used[-1]
+
+    monkeypatch.setattr(auth_middleware, "_plain_json_post", recorded)
+    own = await answer(hub, content, language)
+    monkeypatch.setattr(auth_middleware, "_plain_json_post", lambda request: False)
+    strawberry = await answer(hub, content, language)
+
+    assert used == [True]
+    assert own == strawberry
+
+
+@pytest.mark.parametrize(
+    ("content_type", "accept", "used"),
+    [
+        ("application/json", "", True),
+        ("application/json; charset=utf-8", "application/json", True),
+        ("Application/JSON", "*/*", True),
+        ("application/json", "multipart/mixed;subscriptionSpec=1.0,application/json", False),
+        ("application/json", "text/event-stream", False),
+        ("application/graphql-response+json", "", False),
+        ("multipart/form-data; boundary=x", "", False),
+        ("text/plain", "", False),
+    ],
+)
+def test_only_plain_json_posts_take_the_json_path(content_type: str, accept: str, used: bool) -> None:
+    from starlette.requests import Request
+
+    headers = [(b"content-type", content_type.encode())]
+    if accept:
+        headers.append((b"accept", accept.encode()))
+    request = Request({"type": "http", "method": "POST", "headers": headers})
+
+    assert auth_middleware._plain_json_post(request) is used
