@@ -10,12 +10,15 @@ parsed parts, not the text, decide whether two numbers are the same case.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 from adapters.errors import InvalidCaseNumber
 from adapters.records import CaseNumber
 
+# Case numbers kept parsed, per process.
+PARSED_KEPT = 1024
 _OPEN = "(（〔［[【﹝"
 _CLOSE = ")）〕］]】﹞"
 _YEAR = rf"[{re.escape(_OPEN)}](?P<year>\d{{4}})[{re.escape(_CLOSE)}]"
@@ -30,6 +33,8 @@ _FORM_OLD = re.compile(
 )
 
 
+# Lookups for one case send the same case number again and again.
+@functools.lru_cache(maxsize=PARSED_KEPT)
 def parse_case_number(raw: str) -> CaseNumber:
     """Parse ``raw`` into year, court, case type and serial, keeping ``raw`` unchanged.
 

@@ -9,6 +9,7 @@ wrong for people born before 1900 (none are alive to be looked up).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
 # The longest malformed input a message quotes in full.
 QUOTED_MAX = 40
+# Valid numbers kept parsed, per process.
+PARSED_KEPT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,19 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     Raises ``InvalidIdNumber`` naming the failing part: format, region, birth date or
     check character, in that order.
     """
+    if today is None:
+        return _parse_recent(raw)
+    return _parse(raw, today)
+
+
+# Every lookup parses its number, often one looked up moments before. Only valid numbers
+# are kept, and a number valid today stays valid: a birth date in the past stays past.
+@functools.lru_cache(maxsize=PARSED_KEPT)
+def _parse_recent(raw: str) -> IdNumber:
+    return _parse(raw, None)
+
+
+def _parse(raw: str, today: dt.date | None) -> IdNumber:
     value = given = normalise(raw)
     if len(value) == 15 and value.isdigit():
         value = upgrade_15(value)

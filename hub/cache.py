@@ -16,7 +16,6 @@ import asyncio
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
 import hmac
 import logging
 import secrets
@@ -227,7 +226,7 @@ class _Throttle:
 
 def cache_key(secret: bytes, agency: Agency, id_number: IdNumber) -> str:
     """Return the key of ``agency``'s records of one person: an HMAC, so the key hides the number."""
-    digest = hmac.new(secret, id_number.value.encode(), hashlib.sha256).hexdigest()[:32]
+    digest = hmac.digest(secret, id_number.value.encode(), "sha256").hex()[:32]
     return f"{KEY_PREFIX}:{SHAPE}:{agency.value}:{digest}"
 
 

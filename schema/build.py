@@ -15,13 +15,14 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     Node,
+    NoSchemaIntrospectionCustomRule,
     ValidationContext,
     ValidationRule,
     Visitor,
     parse,
     visit,
 )
-from strawberry.extensions import DisableIntrospection, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
@@ -170,33 +171,38 @@ def _cached_validate(
 class DocumentLimits(SchemaExtension):
     """Apply the token, depth and alias limits, parsing and validating each query text once.
 
-    One extension for what strawberry's ``MaxTokensLimiter``, ``AddValidationRules``,
-    ``ParserCache`` and ``ValidationCache`` do, because strawberry builds every extension's
-    hooks anew on each request. A query that fails to parse here is left to strawberry's own
-    parse step, which turns the error into a GraphQL error with a code. Raised from this
-    hook, the error would escape that step.
+    One extension, with one hook, for what strawberry's ``MaxTokensLimiter``,
+    ``AddValidationRules``, ``ParserCache`` and ``ValidationCache`` do, because strawberry
+    builds every hook of every extension anew on each request. The hook parses and validates
+    before strawberry's own steps, which then find both done. A query that fails to parse
+    here is left to strawberry's parse step, which turns the error into a GraphQL error with
+    a code. Raised from this hook, the error would escape that step.
     """
+
+    # Rules added to the limits: production adds the one that rejects introspection, here
+    # rather than by strawberry's DisableIntrospection, whose rules would arrive only after
+    # this hook has validated.
+    extra_rules: tuple[type[ASTValidationRule], ...] = ()
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         context.parse_options["max_tokens"] = MAX_TOKENS
-        context.validation_rules = (*context.validation_rules, DEPTH_RULE, ALIAS_RULE)
-        yield
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        with contextlib.suppress(GraphQLError):
-            context.graphql_document = _cached_parse(context.query, **context.parse_options)
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
+        context.validation_rules = (*context.validation_rules, DEPTH_RULE, ALIAS_RULE, *self.extra_rules)
+        if context.query and context.graphql_document is None:
+            with contextlib.suppress(GraphQLError):
+                context.graphql_document = _cached_parse(context.query, **context.parse_options)
         document = context.graphql_document
-        if document is not None:  # strawberry validates only a document that parsed
+        if document is not None and context.pre_execution_errors is None:
             context.pre_execution_errors = _cached_validate(
                 context.schema._schema, SameDocument(document), context.validation_rules
             )
         yield
+
+
+class ProductionDocumentLimits(DocumentLimits):
+    """The limits, and no introspection: nothing to discover the schema with in production."""
+
+    extra_rules = (NoSchemaIntrospectionCustomRule,)
 
 
 class OperationSpan(SchemaExtension):
@@ -235,13 +241,11 @@ def build_schema(*, production: bool, traced: bool = False) -> HubSchema:
     Development keeps the same limits, so a query that works there works in production; its
     introspection stays on for GraphiQL. ``traced`` adds a span per operation.
     """
+    # The depth limiter skips introspection fields, so production turns introspection off.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         ProductionHubErrors if production else HubErrors,
-        DocumentLimits,
+        ProductionDocumentLimits if production else DocumentLimits,
     ]
-    if production:
-        # The depth limiter skips introspection fields, so introspection goes off with it.
-        extensions.append(DisableIntrospection)
     if traced:
         extensions.append(OperationSpan)
     config = StrawberryConfig(disable_field_suggestions=production)

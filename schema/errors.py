@@ -402,7 +402,7 @@ VALIDATION_MESSAGES_ZH: tuple[Translation, ...] = (
         r" must not select an introspection top level field\.$",
         "订阅的顶层字段不能是内省字段（以 __ 开头），请改为订阅接口文档中的字段。",
     ),
-    # strawberry's QueryDepthLimiter, MaxAliasesLimiter and DisableIntrospection (schema/build.py).
+    # The depth, alias and introspection rules of DocumentLimits (schema/build.py).
     _rule(
         r"^'(?P<operation>[^']*)' exceeds maximum operation depth of (?P<limit>\d+)$",
         "{operation_zh}的嵌套层级超过了上限 {limit} 层。请减少嵌套，或拆成几次较浅的查询。",

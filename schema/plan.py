@@ -29,6 +29,7 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLField,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -143,7 +144,9 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return _list_of(self._compile(of_type.of_type, details))
         if is_leaf_type(of_type):
             complete = _leaf(of_type.coerce_output_value, self.is_awaitable)
-            return _string(complete) if of_type is GraphQLString else complete
+            if of_type is GraphQLString:
+                return _string(complete)
+            return _enum(of_type, complete) if isinstance(of_type, GraphQLEnumType) else complete
         if is_object_type(of_type):
             return _nullable(self._object_plan(of_type, details), self.is_awaitable)
         return None  # an interface or a union
@@ -282,6 +285,29 @@ def _string(complete: Complete) -> Complete:
         return value if type(value) is str else complete(value)
 
     return complete_string
+
+
+def _enum(of_type: GraphQLEnumType, complete: Complete) -> Complete:
+    """Return the name of a member of the enum's Python class by lookup; pass anything else on.
+
+    strawberry's enum type finds the name by comparing the member's value with each of the
+    enum's values in turn. The table is built by the same comparison, once per plan.
+    """
+    wrapped = getattr(of_type, "wrapped_cls", None)
+    if wrapped is None:
+        return complete
+    names: dict[Any, str] = {}
+    for member in wrapped:
+        found = next((name for name, value in of_type.values.items() if value.value == member.value), None)
+        if found is not None:
+            names[member] = found
+
+    def complete_enum(value: Any) -> Any:
+        if type(value) is wrapped and value in names:
+            return names[value]
+        return complete(value)
+
+    return complete_enum
 
 
 def _nullable(plan: Complete | None, is_awaitable: Callable[[Any], bool]) -> Complete | None:

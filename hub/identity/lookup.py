@@ -26,6 +26,8 @@ from hub.records import FetchStatus, LookupResult, SourceStatus, merge
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# The index's view of a person, its links, and the outcome of each fetch by local key.
+_Linked = tuple[PersonView | None, list["RecordLink"], list[tuple[SourceStatus, AgencyRecords | None]]]
 
 
 class PriorLookup(Protocol):
@@ -92,9 +94,14 @@ class LinkedLookup:
         fetches start alongside the fan-out instead of after it. A person with linked records
         then waits for the slower of the two rounds, not for both in turn.
         """
-        base, (view, links, outcomes) = await asyncio.gather(
-            self.prior.lookup(id_number), self._linked(id_number)
-        )
+        linked = self._linked_now(id_number)
+        if linked is not None:  # no store read and no linked fetch: no tasks to start either
+            base = await self.prior.lookup(id_number)
+            view, links, outcomes = linked
+        else:
+            base, (view, links, outcomes) = await asyncio.gather(
+                self.prior.lookup(id_number), self._linked(id_number)
+            )
         fetched = [records for _, records in outcomes if records is not None]
         extra_statuses = tuple(status for status, _ in outcomes if status.status is not FetchStatus.OK)
         combined = _combine(base, merge(id_number, fetched, ()))
@@ -110,20 +117,34 @@ class LinkedLookup:
             judgments_by_case=judgments_by_case(combined),
         )
 
-    async def _linked(
-        self, id_number: IdNumber
-    ) -> tuple[PersonView | None, list[RecordLink], list[tuple[SourceStatus, AgencyRecords | None]]]:
+    def _linked_now(self, id_number: IdNumber) -> _Linked | None:
+        """Return the person's links if the index view is cached and no agency needs a local-key fetch."""
+        cached = self.identity.cached_person_of(id_number)
+        if cached is None:
+            return None
+        view = cached[0]
+        links = _links(view, id_number)
+        if self._keys_by_agency(links):
+            return None
+        return view, links, []
+
+    async def _linked(self, id_number: IdNumber) -> _Linked:
         """Read the person's links from the index, then fetch each linked agency's records by local key."""
         view = await self.identity.person_of(id_number)
         links = _links(view, id_number)
-        keys_by_agency: dict[str, list[str]] = defaultdict(list)
-        for link in links:
-            if not link.same_id_number and link.agency in self.fetchers:
-                keys_by_agency[link.agency].append(link.local_key)
+        keys_by_agency = self._keys_by_agency(links)
         outcomes = await asyncio.gather(
             *(self._fetch(agency, keys) for agency, keys in keys_by_agency.items())
         )
         return view, links, list(outcomes)
+
+    def _keys_by_agency(self, links: list[RecordLink]) -> dict[str, list[str]]:
+        """Group the local keys of linked records kept without this ID number, by agency to ask."""
+        keys_by_agency: dict[str, list[str]] = defaultdict(list)
+        for link in links:
+            if not link.same_id_number and link.agency in self.fetchers:
+                keys_by_agency[link.agency].append(link.local_key)
+        return keys_by_agency
 
     async def _fetch(self, agency: str, keys: list[str]) -> tuple[SourceStatus, AgencyRecords | None]:
         fetcher = self.fetchers[agency]

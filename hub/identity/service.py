@@ -142,17 +142,27 @@ class IdentityService:
     async def person_of(self, id_number: IdNumber) -> PersonView | None:
         if self.person_ttl_s <= 0:
             return await self._read_person_of(id_number)
+        cached = self.cached_person_of(id_number)
+        if cached is not None:
+            return cached[0]
         now = self._clock()
-        cached = self._people.get(id_number.value)
-        if cached is not None and cached[0] > now:
-            self._people.move_to_end(id_number.value)
-            return cached[1]
         view = await self._read_person_of(id_number)
         self._people[id_number.value] = (now + self.person_ttl_s, view)
         self._people.move_to_end(id_number.value)
         if len(self._people) > self.max_people:
             self._people.popitem(last=False)
         return view
+
+    def cached_person_of(self, id_number: IdNumber) -> tuple[PersonView | None] | None:
+        """Return ``(view,)`` when this process read the person's index entry within the TTL, else None.
+
+        The view itself may be None: the index has no such person.
+        """
+        cached = self._people.get(id_number.value)
+        if cached is None or cached[0] <= self._clock():
+            return None
+        self._people.move_to_end(id_number.value)
+        return (cached[1],)
 
     async def _read_person_of(self, id_number: IdNumber) -> PersonView | None:
         async with self.store.read() as conn:
