@@ -57,7 +57,7 @@ async def feed_people(
 ) -> FeedReport:
     """Index one agency's people from the cursor on, page by page.
 
-    ``on_page`` is called with each page once it has committed (``hub.cache_invalidation``).
+    ``on_page`` is called with each page before it commits (``hub.cache_invalidation``).
     """
     cursor = CURSOR_PREFIX + agency
     report = FeedReport(agency, position=await read_cursor(store, cursor))
@@ -66,11 +66,12 @@ async def feed_people(
         page = await source.person_changes(report.position, batch_size)
         done = len(page) < batch_size
         next_position = "" if done else page[-1].source.local_reference
+        # Before the commit, as the court poller does: a failed hook leaves the page unread.
+        if on_page is not None and page:
+            await on_page(page)
         async with store.engine.begin() as conn:
             report.written += await ingest(store, conn, [entry_from_identity(p) for p in page])
             await write_cursor(store, conn, cursor, next_position)
-        if on_page is not None and page:
-            await on_page(page)
         report.read += len(page)
         report.position = next_position
         batches += 1

@@ -93,7 +93,7 @@ async def poll_court(
 ) -> PollReport:
     """Run one poll of the court: at most ``max_batches`` batches of ``batch_size`` changes.
 
-    ``on_changes`` is called with each batch once it has committed (``hub.cache_invalidation``).
+    ``on_changes`` is called with each batch before it commits (``hub.cache_invalidation``).
     """
     async with lock.hold(f"poll:{agency}") as acquired:
         if not acquired:
@@ -112,6 +112,11 @@ async def poll_court(
 
             drafts = [_draft(change, rules, calendar) for change in changes]
             new_position = max(change.sequence for change in changes)
+            # Before the commit: if the hook fails, the batch stays unpolled and its
+            # invalidation is retried with it. The court already shows the change, so a
+            # hub that fills its cache in between fills it with the new records.
+            if on_changes is not None:
+                await on_changes(changes)
             try:
                 async with store.engine.begin() as conn:
                     await _write_batch(conn, store, drafts, report, audit)
@@ -121,8 +126,6 @@ async def poll_court(
                 report.interrupted = True
                 break
 
-            if on_changes is not None:
-                await on_changes(changes)
             report.changes += len(changes)
             report.watermark = new_position
             if len(changes) < batch_size:

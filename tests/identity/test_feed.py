@@ -99,3 +99,20 @@ def test_progress_writes_only_finished_phases_into_a_log(capsys: pytest.CaptureF
     progress("write", 10, 10)
 
     assert capsys.readouterr().err == "write: 10/10\n"
+
+
+async def test_failed_page_hook_leaves_the_page_unread(store: Store) -> None:
+    table = Table([person(f"R{i:03d}", f"阿苏拉哈{i}") for i in range(5)])
+    cursors: list[str] = []
+
+    async def failing(page: list[PersonIdentity]) -> None:
+        cursors.append(await read_cursor(store, "identity:police"))
+        raise RuntimeError("store not writable")
+
+    with pytest.raises(RuntimeError):
+        await feed_people(store, table, "police", batch_size=3, on_page=failing)
+    again = await feed_people(store, table, "police", batch_size=3)
+
+    assert cursors == [""]  # called before the page's cursor committed
+    assert await read_cursor(store, "identity:police") == ""
+    assert (again.read, again.swept) == (5, True)

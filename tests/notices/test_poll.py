@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import pytest
 from sqlalchemy import Table, func, select
 
 from adapters.records import CorrectionType, PenaltyType
@@ -211,3 +212,24 @@ async def test_skip_history_leaves_a_polled_court_alone(store: Store) -> None:
 
     assert start is None
     assert report.created == 1
+
+
+async def test_failed_change_hook_leaves_the_batch_unpolled(store: Store) -> None:
+    court = FakeCourt([judgment_change(1, 11), judgment_change(2, 12)])
+    seen: list[int] = []
+
+    async def failing(changes: object) -> None:
+        seen.append(await count(store, notices))
+        raise RuntimeError("store not writable")
+
+    with pytest.raises(RuntimeError):
+        await poll_court(
+            store, court, lock=StoreLock(store), rules=RULES, calendar=CALENDAR, on_changes=failing
+        )
+    after_failure = await count(store, notices)
+    report = await poll(store, court)
+
+    assert seen == [0]  # called before the batch's notices committed
+    assert after_failure == 0
+    assert report.changes == 2
+    assert await count(store, notices) == 2
