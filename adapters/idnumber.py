@@ -20,6 +20,7 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
 # The longest malformed input a message quotes in full.
 QUOTED_MAX = 40
+NAME_MASK = "**"
 # Valid numbers kept parsed, per process.
 PARSED_KEPT = 4096
 
@@ -152,7 +153,11 @@ def mask_id_number(value: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """Keep the first character of a name and mask the rest: ``阿**``."""
+    """Keep the first character of a name and mask the rest with two stars: ``阿**``.
+
+    Two stars whatever the length: one star per character gave the length away, and a long
+    name often marks a Yi name among Han ones.
+    """
     if not name:
         return name
-    return name[0] + "*" * (len(name) - 1)
+    return name[0] + NAME_MASK

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from hub.logging import MaskingFormatter, mask_text
+from hub.logging import MaskingFormatter, mask_name, mask_text
 
 
 def test_mask_text_masks_18_character_id_number() -> None:
@@ -21,7 +21,14 @@ def test_mask_text_leaves_longer_numbers_alone() -> None:
 
 
 def test_mask_text_masks_given_names() -> None:
-    assert mask_text("person 阿苏拉哈 found", names=["阿苏拉哈"]) == "person 阿*** found"
+    assert mask_text("person 阿苏拉哈 found", names=["阿苏拉哈"]) == "person 阿** found"
+
+
+def test_masked_names_hide_their_length() -> None:
+    masked = [mask_name(name) for name in ("张三", "李建国", "阿苏拉哈", "吉克阿依莫")]
+
+    assert masked == ["张**", "李**", "阿**", "吉**"]
+    assert mask_name("") == ""
 
 
 def test_formatter_masks_traceback_text() -> None:

@@ -144,7 +144,7 @@ async def test_poll_keeps_only_masked_identity_on_the_notice(store: Store) -> No
 
     [row] = await notice_rows(store)
     assert row["id_number_masked"] == "513401********1234"
-    assert row["person_name_masked"] == "阿***"
+    assert row["person_name_masked"] == "阿**"
 
 
 async def test_two_pollers_started_together_run_once_and_create_no_duplicate(
