@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from graphql import FieldNode
+from strawberry.types import Info
 
 from adapters.errors import HubError
 from adapters.idnumber import IdNumber
@@ -135,10 +138,23 @@ class Access(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PartialError:
-    """An error reported beside data that still comes back, at ``path`` in the response."""
+    """An error reported beside data that still comes back, at ``path`` in the response.
+
+    ``nodes`` are the query's field nodes the error belongs to, so that it carries their
+    ``locations`` like any other field error.
+    """
 
     error: HubError
     path: tuple[str | int, ...]
+    nodes: tuple[FieldNode, ...] = ()
+
+
+def field_nodes(info: Info[Any, Any]) -> tuple[FieldNode, ...]:
+    """Return the query's nodes of the field being resolved, for a ``PartialError``.
+
+    strawberry's ``Info`` has no public accessor for them; graphql-core's resolve info has.
+    """
+    return tuple(info._raw_info.field_nodes)
 
 
 @dataclass(frozen=True, slots=True)

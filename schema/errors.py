@@ -98,7 +98,12 @@ class HubErrors(SchemaExtension):
         if not partial:
             return
         errors = [
-            GraphQLError(item.error.render("en"), path=list(item.path), original_error=item.error)
+            GraphQLError(
+                item.error.render("en"),
+                nodes=list(item.nodes) or None,
+                path=list(item.path),
+                original_error=item.error,
+            )
             for item in partial
         ]
         self.execution_context.schema.process_errors(errors, self.execution_context)

@@ -16,7 +16,14 @@ from strawberry.types import Info
 from adapters.errors import BatchTooLarge, InvalidIdNumber
 from adapters.idnumber import IdNumber, parse_id_number
 from schema.audit import AuditEntryConnection, resolve_audit_entries
-from schema.context import CaseInformationView, HubContext, PartialError, PriorRecordsView, SourceOutcome
+from schema.context import (
+    CaseInformationView,
+    HubContext,
+    PartialError,
+    PriorRecordsView,
+    SourceOutcome,
+    field_nodes,
+)
 from schema.enums import Agency, Purpose, SourceStatus
 from schema.notices import (
     Notice,
@@ -158,7 +165,7 @@ async def resolve_prior_records(
     path = tuple(info.path.as_list())
     for outcome in view.sources:
         if outcome.error is not None:
-            context.partial_errors.append(PartialError(outcome.error, path))
+            context.partial_errors.append(PartialError(outcome.error, path, field_nodes(info)))
     return PriorRecords.from_view(view, context.language)
 
 
@@ -185,7 +192,7 @@ async def resolve_prior_records_batch(
         except InvalidIdNumber as exc:
             # One mistyped number leaves the other results. Its extensions.index gives its position.
             exc.index = index
-            context.partial_errors.append(PartialError(exc, tuple(info.path.as_list())))
+            context.partial_errors.append(PartialError(exc, tuple(info.path.as_list()), field_nodes(info)))
     if not parsed:
         return []
     views = await context.records.lookup_many(parsed, purpose.value, case_number, legal_basis)
@@ -195,7 +202,7 @@ async def resolve_prior_records_batch(
         path = (*info.path.as_list(), index)
         for outcome in view.sources:
             if outcome.error is not None:
-                context.partial_errors.append(PartialError(outcome.error, path))
+                context.partial_errors.append(PartialError(outcome.error, path, field_nodes(info)))
         answers.append(PriorRecords.from_view(view, context.language))
     return answers
 

@@ -121,6 +121,12 @@ async def client(client_for: Any) -> httpx.AsyncClient:
     return await client_for()  # type: ignore[no-any-return]
 
 
+def location_of(text: str, query: str) -> dict[str, int]:
+    """Return the GraphQL location (1-based line and column) where ``text`` starts in ``query``."""
+    before = query[: query.index(text)]
+    return {"line": before.count("\n") + 1, "column": len(before) - before.rfind("\n")}
+
+
 async def lookup(client: httpx.AsyncClient, id_number: str, language: str | None = None) -> httpx.Response:
     headers = {"Accept-Language": language} if language else {}
     payload = {"query": PRIOR_RECORDS, "variables": {"idNumber": id_number}}
@@ -198,6 +204,7 @@ async def test_timed_out_agency_returns_data_and_error(client_for: Any) -> None:
         "agency": "court",
     }
     assert body["errors"][0]["path"] == ["priorRecords"]
+    assert body["errors"][0]["locations"] == [location_of("priorRecords(", PRIOR_RECORDS)]
     # The message names the timeout the settings give, not the breaker's shorter one.
     assert body["errors"][0]["message"] == "法院系统在 0.1 秒内未响应。"
     assert data["criminalRecords"] == []

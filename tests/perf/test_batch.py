@@ -21,6 +21,7 @@ from hub.store.audit_tables import audit_entries
 from tests.perf.fakes import fresh_metrics
 from tests.servers import ServerThread
 from tests.standins import ID_NUMBER, ID_NUMBER_WITH_X, StandInAdapter, standins
+from tests.test_schema import location_of
 from tests.tokens import bearer
 
 BATCH = (
@@ -128,6 +129,7 @@ def test_batch_invalid_number_keeps_the_others(
     [error] = body["errors"]
     assert error["extensions"] == {"code": "INVALID_ID_NUMBER", "part": "format", "index": 1}
     assert error["path"] == ["priorRecordsBatch"]
+    assert error["locations"] == [location_of("priorRecordsBatch(", BATCH)]
     assert "51340119850612031A" in error["message"]
     assert police.batches == [[ID_NUMBER, ID_NUMBER_WITH_X]]
     assert asyncio.run(audit_count()) == 2  # the invalid number named no one, so it is not audited
