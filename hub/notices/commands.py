@@ -32,7 +32,7 @@ from hub.notices.config import NoticeSettings
 from hub.notices.delivery import deliver
 from hub.notices.drafts import reason_text
 from hub.notices.locks import make_lock
-from hub.notices.poll import count_notices, notice_rows, poll_court
+from hub.notices.poll import newest_notices, poll_court
 from hub.notices.poll import skip_history as skip_history_of
 from hub.notices.receipts import collect_receipts
 from hub.notices.redeliver import make_due_now
@@ -269,12 +269,7 @@ def notices_command(statuses: tuple[str, ...], county_code: str | None, limit: i
 
     async def run() -> tuple[list[dict[str, object]], int]:
         async with _store(settings, existing=True) as store:
-            rows = await notice_rows(
-                store, statuses=statuses, bureau_county_code=county_code, limit=limit, newest_first=True
-            )
-            if len(rows) < limit:
-                return rows, len(rows)
-            return rows, await count_notices(store, statuses=statuses, bureau_county_code=county_code)
+            return await newest_notices(store, statuses=statuses, bureau_county_code=county_code, limit=limit)
 
     rows, total = _run(run)
     if not rows:

@@ -284,14 +284,22 @@ async def notice_rows(
     return [dict(row) for row in rows]
 
 
-async def count_notices(
-    store: Store, *, statuses: Collection[str] = (), bureau_county_code: str | None = None
-) -> int:
-    """Count the notices that ``notice_rows`` returns for the same filters, without a limit."""
+async def newest_notices(
+    store: Store, *, statuses: Collection[str] = (), bureau_county_code: str | None = None, limit: int
+) -> tuple[list[dict[str, object]], int]:
+    """Return the newest ``limit`` notices that match, and how many match in all.
+
+    The total comes from a window count in the same statement, so the rows and the total
+    describe one snapshot: a notice that changes status meanwhile cannot make them disagree.
+    """
+    matching = func.count().over().label("matching")
     query = (
-        select(func.count())
-        .select_from(notices)
+        select(notices, matching)
         .where(*notice_conditions(statuses=statuses, county_code=bureau_county_code))
+        .order_by(notices.c.id.desc())
+        .limit(limit)
     )
     async with store.read() as conn:
-        return int(await conn.scalar(query) or 0)
+        rows = (await conn.execute(query)).mappings().all()
+    total = int(rows[0]["matching"]) if rows else 0
+    return [{key: value for key, value in row.items() if key != "matching"} for row in rows], total

@@ -12,7 +12,7 @@ from sqlalchemy import Table, func, select
 from adapters.records import CorrectionType, PenaltyType
 from hub.notices import PollReport, StoreLock, notice_rows, poll_court
 from hub.notices.locks import RedisLock
-from hub.notices.poll import skip_history
+from hub.notices.poll import newest_notices, skip_history
 from hub.store import Store, create_store, notices, outbox
 from tests.notices.conftest import CALENDAR, RULES, FakeCourt, judgment_change
 
@@ -233,3 +233,16 @@ async def test_failed_change_hook_leaves_the_batch_unpolled(store: Store) -> Non
     assert after_failure == 0
     assert report.changes == 2
     assert await count(store, notices) == 2
+
+
+async def test_newest_notices_counts_every_match_in_one_read(store: Store) -> None:
+    await poll(store, FakeCourt([judgment_change(n, 10 + n) for n in (1, 2, 3)]))
+
+    rows, total = await newest_notices(store, limit=2)
+    none, zero = await newest_notices(store, bureau_county_code="513437", limit=2)
+
+    assert total == 3
+    assert [row["id"] for row in rows] == sorted((row["id"] for row in rows), reverse=True)
+    assert len(rows) == 2
+    assert "matching" not in rows[0]
+    assert (none, zero) == ([], 0)
