@@ -142,6 +142,13 @@ def subject_key(settings: Settings) -> bytes:
         path.parent.mkdir(parents=True, exist_ok=True)
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
             handle.write(secrets.token_hex(32))
+        # A process started in another folder than the hub makes a key of its own, and its
+        # cache keys and audit subject hashes then match no other process's.
+        logger.warning(
+            "created a new audit subject key file %s (development); every process of one hub"
+            " must read the same file",
+            path.resolve(),
+        )
     return path.read_text(encoding="utf-8").strip().encode("utf-8")
 
 

@@ -31,6 +31,7 @@ from hub.identity.service import IdentityService
 from hub.settings import Settings
 from hub.settings_load import load_settings
 from hub.store import Store, create_store
+from hub.store_folder import require_store_file
 
 T = TypeVar("T")
 AGENCIES = ("police", "prison", "correction", "court")
@@ -101,6 +102,8 @@ def feed_message(report: FeedReport) -> str:
 def poll_identity_command(agency: str) -> None:
     settings = load_settings()
 
+    require_store_file(settings.store_url)  # the index's tables come from `hub migrate`
+
     async def run() -> str:
         store = create_store(settings.store_url)
         try:
@@ -115,9 +118,11 @@ def poll_identity_command(agency: str) -> None:
 
 @click.command("relink", help="重新关联全部人员记录，枢纽人员编号保持不变。 / Relink the whole person index.")
 def relink_command() -> None:
+    url = load_settings().store_url
+    require_store_file(url)
 
     async def run() -> str:
-        store = create_store(load_settings().store_url)
+        store = create_store(url)
         try:
             report = await relink(store, progress=progress)
         finally:
@@ -139,9 +144,11 @@ def relink_command() -> None:
 @click.option("--birth-date", type=click.DateTime(["%Y-%m-%d"]), default=None, help="出生日期 YYYY-MM-DD")
 @click.option("--limit", type=int, default=10, show_default=True)
 def people_command(name: str, birth_date: dt.datetime | None, limit: int) -> None:
+    url = load_settings().store_url
+    require_store_file(url)
 
     async def run() -> list[str]:
-        store = create_store(load_settings().store_url)
+        store = create_store(url)
         try:
             found = await IdentityService(store).search(
                 name, birth_date.date() if birth_date else None, limit

@@ -40,7 +40,7 @@ from hub.notices.views import row_due_dates
 from hub.security_setup import AuditLog, audit_log
 from hub.settings_load import load_settings
 from hub.store import NoticeStatus, Store, create_store, migrate
-from hub.store.engine import missing_sqlite_file
+from hub.store_folder import note_new_store_file, require_store_file
 from schema.notices import checked_county_code
 
 T = TypeVar("T")
@@ -423,17 +423,13 @@ async def _store(settings: NoticeSettings, *, existing: bool = False) -> AsyncIt
     """Open the store, migrating it first when so configured.
 
     With ``existing``, for commands that work on notices already there, a missing SQLite
-    file is an error rather than a new empty store: the command most likely ran in another
-    folder than the hub, since the default path is relative.
+    file is an error rather than a new empty store (``hub.store_folder``). Other commands
+    create it, with a note on stderr.
     """
-    missing = missing_sqlite_file(settings.store_url) if existing else None
-    if missing is not None:
-        raise click.ClickException(
-            f"枢纽数据库文件不存在：{missing.resolve()}。请在枢纽的工作目录（演示时为仓库根目录）运行，"
-            "或设置 HUB_STORE_URL。"
-            f" / The hub store file {missing.resolve()} does not exist. Run the command in the hub's"
-            " working folder (the repository's root for the demo) or set HUB_STORE_URL."
-        )
+    if existing:
+        require_store_file(settings.store_url)
+    else:
+        note_new_store_file(settings.store_url)
     if settings.auto_migrate:
         await migrate(settings.store_url)
     store = create_store(settings.store_url)

@@ -33,6 +33,7 @@ from hub.notices.commands import (
 from hub.notices.delivery import _claim
 from hub.store import Store, create_store, hub_locks, migrate
 from hub.store.audit_tables import audit_entries
+from hub.store_folder import note_new_store_file
 from simulators.court.app import create_app as create_court_app
 from tests.notices.conftest import CALENDAR, RULES, Bureau, FakeCourt, judgment_change
 from tests.notices.test_redeliver import FullBackoff
@@ -545,7 +546,16 @@ def test_redeliver_operator_name_not_echoed(scratch_env: Path) -> None:
     assert "沙马拉且" not in result.output
 
 
-@pytest.mark.parametrize("args", [["notices"], ["redeliver", "3", "--operator", "u-ops-1"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["notices"],
+        ["redeliver", "3", "--operator", "u-ops-1"],
+        ["poll-identity", "police"],
+        ["relink"],
+        ["people", "阿苏拉哈"],
+    ],
+)
 def test_command_outside_the_hub_folder_creates_no_store(
     args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -576,3 +586,20 @@ def test_usage_error_gets_a_chinese_line_first() -> None:
     assert lines[0].startswith("命令用法有误")
     assert "hub notices --help" in lines[0]
     assert "Invalid value for '--status'" in completed.stderr
+
+
+def test_new_store_file_is_noted_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "var" / "hub.sqlite"
+    existing = tmp_path / "hub.sqlite"
+    existing.touch()
+
+    noted = note_new_store_file(f"sqlite+aiosqlite:///{missing}")
+    quiet = note_new_store_file(f"sqlite+aiosqlite:///{existing}")
+    err = capsys.readouterr().err
+
+    assert noted == missing
+    assert quiet is None
+    assert err.startswith("注意：枢纽数据库")
+    assert str(missing.resolve()) in err
+    assert "HUB_STORE_URL" in err
+    assert err.count("\n") == 1

@@ -421,3 +421,19 @@ def test_token_command_bad_options_bilingual(
     assert result.exit_code == 2
     assert chinese in result.output
     assert english in result.output
+
+
+def test_new_subject_key_file_is_logged_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from hub.security_setup import subject_key
+    from hub.settings import Settings
+
+    settings = Settings(audit_subject_key_file=tmp_path / "var" / "subject-key")
+    with caplog.at_level("WARNING", logger="hub.security_setup"):
+        first = subject_key(settings)
+        again = subject_key(settings)
+
+    created = [r for r in caplog.records if "created a new audit subject key file" in r.getMessage()]
+    assert first == again
+    assert len(created) == 1
+    assert str((tmp_path / "var" / "subject-key").resolve()) in created[0].getMessage()
+    assert stat.S_IMODE((tmp_path / "var" / "subject-key").stat().st_mode) == 0o600
