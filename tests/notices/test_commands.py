@@ -115,7 +115,7 @@ def test_poll_without_a_migrated_store_says_to_run_migrate(
 HOLDER = """
 import asyncio, sys
 import click
-from hub.notices.commands import _run
+from hub.notices.cli_support import run_work
 from hub.notices.locks import StoreLock
 from hub.store import create_store, migrate
 
@@ -132,7 +132,7 @@ async def work():
 @click.command()
 @click.argument("url")
 def hold(url):
-    _run(work)
+    run_work(work)
 
 hold()
 """
