@@ -19,6 +19,8 @@ from adapters.records import CaseNumber
 
 # Case numbers kept parsed, per process.
 PARSED_KEPT = 1024
+# Longest text kept parsed: a case number is some 20 characters.
+CACHED_TEXT_MAX = 64
 _OPEN = "(（〔［[【﹝"
 _CLOSE = ")）〕］]】﹞"
 _YEAR = rf"[{re.escape(_OPEN)}](?P<year>\d{{4}})[{re.escape(_CLOSE)}]"
@@ -33,13 +35,22 @@ _FORM_OLD = re.compile(
 )
 
 
-# Lookups for one case send the same case number again and again.
-@functools.lru_cache(maxsize=PARSED_KEPT)
 def parse_case_number(raw: str) -> CaseNumber:
     """Parse ``raw`` into year, court, case type and serial, keeping ``raw`` unchanged.
 
     Raises ``InvalidCaseNumber`` when ``raw`` matches neither form.
     """
+    return _parse_recent(raw) if len(raw) <= CACHED_TEXT_MAX else _parse(raw)
+
+
+# Lookups for one case send the same case number again and again. Only valid numbers are
+# kept, and only short texts, so the cache holds at most PARSED_KEPT short strings.
+@functools.lru_cache(maxsize=PARSED_KEPT)
+def _parse_recent(raw: str) -> CaseNumber:
+    return _parse(raw)
+
+
+def _parse(raw: str) -> CaseNumber:
     folded = _fold(raw)
     match = _FORM_OLD.match(folded) or _FORM_2016.match(folded)
     if match is None:

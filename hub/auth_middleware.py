@@ -199,11 +199,13 @@ class HubGraphQL(GraphQL[RequestContext, None]):
 
 
 def _plain_json_post(request: Request) -> bool:
-    """Whether ``HubGraphQL._run_json`` may serve ``request``: a JSON body and a JSON response.
+    """Whether ``HubGraphQL._run_json`` may serve ``request``: a POSTed JSON body and a JSON response.
 
     Anything else (multipart, another content type, an Accept header asking for a
     multipart or event stream) goes through strawberry's ``run``, which handles every case.
     """
+    if request.method != "POST":  # only a POST has passed the token check in ``__call__``
+        return False
     content_type = request.headers.get("content-type", "")
     if content_type.partition(";")[0].strip().lower() != "application/json":
         return False

@@ -243,11 +243,12 @@ def build_schema(*, production: bool, traced: bool = False) -> HubSchema:
     """
     # The depth limiter skips introspection fields, so production turns introspection off.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        ProductionHubErrors if production else HubErrors,
-        ProductionDocumentLimits if production else DocumentLimits,
+        ProductionHubErrors if production else HubErrors
     ]
     if traced:
+        # Before DocumentLimits, whose hook parses and validates: the span covers both.
         extensions.append(OperationSpan)
+    extensions.append(ProductionDocumentLimits if production else DocumentLimits)
     config = StrawberryConfig(disable_field_suggestions=production)
     return HubSchema(
         query=RootQuery,

@@ -29,9 +29,23 @@ if TYPE_CHECKING:
 
 # One-character county abbreviations used in document numbers (西公, 西法).
 COUNTY_SHORT = {
-    "513401": "西", "513402": "理", "513422": "木", "513423": "盐", "513424": "德", "513426": "东",
-    "513427": "宁", "513428": "普", "513429": "布", "513430": "金", "513431": "昭", "513432": "喜",
-    "513433": "冕", "513434": "越", "513435": "甘", "513436": "美", "513437": "雷",
+    "513401": "西",
+    "513402": "理",
+    "513422": "木",
+    "513423": "盐",
+    "513424": "德",
+    "513426": "东",
+    "513427": "宁",
+    "513428": "普",
+    "513429": "布",
+    "513430": "金",
+    "513431": "昭",
+    "513432": "喜",
+    "513433": "冕",
+    "513434": "越",
+    "513435": "甘",
+    "513436": "美",
+    "513437": "雷",
 }
 # Criminal Law article -> (canonical charge, police case type)
 CHARGES = {
@@ -44,8 +58,17 @@ CHARGES = {
     "345": ("滥伐林木罪", "滥伐林木案"),
 }
 STORIES = {
-    "none": 50, "admin": 8, "police_only": 9, "not_guilty": 1.5, "pending_appeal": 2, "prison": 9,
-    "prison_parole": 3, "suspended": 9, "surveillance": 1.5, "temporary": 1, "detention_only": 2,
+    "none": 50,
+    "admin": 8,
+    "police_only": 9,
+    "not_guilty": 1.5,
+    "pending_appeal": 2,
+    "prison": 9,
+    "prison_parole": 3,
+    "suspended": 9,
+    "surveillance": 1.5,
+    "temporary": 1,
+    "detention_only": 2,
 }
 STORY_CHARGES = {
     "prison": {"347": 35, "348": 10, "264": 20, "234": 20, "354": 10, "345": 5},

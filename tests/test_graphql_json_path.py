@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from starlette.requests import Request
 
 from hub import auth_middleware
 from hub.auth import Role
@@ -85,6 +86,19 @@ async def test_json_path_responds_as_strawberry(
     assert own == strawberry
 
 
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+async def test_json_body_on_get_or_head_runs_no_operation(hub: Hub, method: str) -> None:
+    # No token: only a POST passes the token check, so only a POST may run an operation.
+    response = await hub.client.request(
+        method, "/graphql", content=body(query="{ __typename }"), headers={"content-type": "application/json"}
+    )
+
+    answered_json = response.headers.get("content-type", "").startswith("application/json")
+    assert response.status_code in (200, 400, 405)  # 200: the GraphiQL page of development
+    assert not answered_json or "data" not in response.json()
+    assert b'"__typename":"Query"' not in response.content
+
+
 @pytest.mark.parametrize(
     ("content_type", "accept", "used"),
     [
@@ -99,11 +113,16 @@ async def test_json_path_responds_as_strawberry(
     ],
 )
 def test_only_plain_json_posts_take_the_json_path(content_type: str, accept: str, used: bool) -> None:
-    from starlette.requests import Request
-
     headers = [(b"content-type", content_type.encode())]
     if accept:
         headers.append((b"accept", accept.encode()))
     request = Request({"type": "http", "method": "POST", "headers": headers})
 
     assert auth_middleware._plain_json_post(request) is used
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT"])
+def test_other_methods_never_take_the_json_path(method: str) -> None:
+    request = Request({"type": "http", "method": method, "headers": [(b"content-type", b"application/json")]})
+
+    assert auth_middleware._plain_json_post(request) is False

@@ -54,8 +54,18 @@ def test_explicit_day_bypasses_the_cache() -> None:
         parse_id_number(number)
 
 
+def test_padded_number_is_parsed_but_not_kept() -> None:
+    idnumber._parse_recent.cache_clear()
+    padded = ID_NUMBER + " " * 1000
+
+    parsed = parse_id_number(padded)
+
+    assert parsed.value == ID_NUMBER
+    assert idnumber._parse_recent.cache_info().currsize == 0
+
+
 def test_case_number_cache_keeps_only_valid_ones() -> None:
-    casenumber.parse_case_number.cache_clear()
+    casenumber._parse_recent.cache_clear()
 
     first = casenumber.parse_case_number("（2026）川3401刑初5号")
     again = casenumber.parse_case_number("（2026）川3401刑初5号")
@@ -65,4 +75,13 @@ def test_case_number_cache_keeps_only_valid_ones() -> None:
 
     assert again is first
     assert first.serial == 5
-    assert casenumber.parse_case_number.cache_info().currsize == 1
+    assert casenumber._parse_recent.cache_info().currsize == 1
+
+
+def test_padded_case_number_is_parsed_but_not_kept() -> None:
+    casenumber._parse_recent.cache_clear()
+
+    parsed = casenumber.parse_case_number("（2026）川3401刑初5号" + " " * 1000)
+
+    assert parsed.serial == 5
+    assert casenumber._parse_recent.cache_info().currsize == 0

@@ -79,18 +79,20 @@ def build_rows(dataset: Dataset) -> dict[Table, list[dict[str, Any]]]:
             "mz": person.ethnicity_code,
             "csrq": person.birth_date,
         }
-        periods.append({
-            "id": index,
-            "jzry_id": person.person_id + 1,
-            "ah": correction.case_number,
-            "jzlb": TYPE_CODES[correction.correction_type][0],
-            "qsrq": correction.start_date,
-            "zzrq": correction.end_date,
-            "bdzt": REPORTING_CODES[correction.reporting_status],
-            "bdrq": correction.reported_on,
-            "jzdw": correction.county_code,
-            "jzzt": STATUS_CODES[correction.status],
-        })
+        periods.append(
+            {
+                "id": index,
+                "jzry_id": person.person_id + 1,
+                "ah": correction.case_number,
+                "jzlb": TYPE_CODES[correction.correction_type][0],
+                "qsrq": correction.start_date,
+                "zzrq": correction.end_date,
+                "bdzt": REPORTING_CODES[correction.reporting_status],
+                "bdrq": correction.reported_on,
+                "jzdw": correction.county_code,
+                "jzzt": STATUS_CODES[correction.status],
+            }
+        )
     return {
         sqjz_dm_jzlb: [{"dm": code, "mc": name} for code, name in TYPE_CODES.values()],
         sqjz_jzry: list(people.values()),

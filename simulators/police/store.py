@@ -99,15 +99,28 @@ T_XZJL = Table(
 
 SEX_CODES = {"1": "M", "2": "F"}
 ETHNICITY_NAMES = {
-    "01": "汉族", "03": "回族", "04": "藏族", "06": "苗族", "07": "彝族", "57": "其他", "58": "外国血统",
+    "01": "汉族",
+    "03": "回族",
+    "04": "藏族",
+    "06": "苗族",
+    "07": "彝族",
+    "57": "其他",
+    "58": "外国血统",
 }
 CASE_STATUS_CODES = {
-    "filed": "10", "under_investigation": "20", "transferred_for_prosecution": "30", "withdrawn": "40",
+    "filed": "10",
+    "under_investigation": "20",
+    "transferred_for_prosecution": "30",
+    "withdrawn": "40",
     "closed": "50",
 }
 CASE_STATUS_NAMES = {"10": "立案", "20": "侦查中", "30": "移送审查起诉", "40": "撤案", "50": "结案"}
 MEASURE_CODES = {
-    "summons": "1", "bail": "2", "residential_surveillance": "3", "criminal_detention": "4", "arrest": "5",
+    "summons": "1",
+    "bail": "2",
+    "residential_surveillance": "3",
+    "criminal_detention": "4",
+    "arrest": "5",
 }
 MEASURE_NAMES = {"1": "拘传", "2": "取保候审", "3": "监视居住", "4": "刑事拘留", "5": "逮捕"}
 BLANK_DATES = ("00000000", "        ")
@@ -152,25 +165,29 @@ def build_rows(dataset: Dataset) -> dict[Table, list[dict[str, Any]]]:
     cases, links, measures = [], [], []
     for index, case in enumerate(dataset.police_cases):
         person = people[case.person_id]
-        cases.append({
-            "AJBH": case.police_case_number,
-            "AJMC": f"{case.unit}{case.case_type}",
-            "AJLB": case.case_type,
-            "AJZT": CASE_STATUS_CODES[case.status],
-            "LASJ": BLANK_DATES[1] if index % 53 == 7 else char_date(case.filed_on),
-            "BADW": case.unit,
-        })
+        cases.append(
+            {
+                "AJBH": case.police_case_number,
+                "AJMC": f"{case.unit}{case.case_type}",
+                "AJLB": case.case_type,
+                "AJZT": CASE_STATUS_CODES[case.status],
+                "LASJ": BLANK_DATES[1] if index % 53 == 7 else char_date(case.filed_on),
+                "BADW": case.unit,
+            }
+        )
         links.append({"AJBH": case.police_case_number, "RYBH": person_key(person), "RYJS": "01"})
         for number, measure in enumerate(case.measures, start=1):
-            measures.append({
-                "CSBH": f"{case.police_case_number}-{number}",
-                "AJBH": case.police_case_number,
-                "RYBH": person_key(person),
-                "CSLX": MEASURE_CODES[measure.measure],
-                "KSRQ": char_date(measure.start_date),
-                "JSRQ": char_date(measure.end_date) if measure.end_date else BLANK_DATES[index % 2],
-                "ZXDW": case.unit,
-            })
+            measures.append(
+                {
+                    "CSBH": f"{case.police_case_number}-{number}",
+                    "AJBH": case.police_case_number,
+                    "RYBH": person_key(person),
+                    "CSLX": MEASURE_CODES[measure.measure],
+                    "KSRQ": char_date(measure.start_date),
+                    "JSRQ": char_date(measure.end_date) if measure.end_date else BLANK_DATES[index % 2],
+                    "ZXDW": case.unit,
+                }
+            )
 
     detentions = [
         {

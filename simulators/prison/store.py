@@ -67,7 +67,13 @@ zf_sfdj = Table(
 
 SEX_NAMES = {"1": "男", "2": "女"}
 ETHNICITY_NAMES = {
-    "01": "汉族", "03": "回族", "04": "藏族", "06": "苗族", "07": "彝族", "20": "傈僳族", "27": "纳西族",
+    "01": "汉族",
+    "03": "回族",
+    "04": "藏族",
+    "06": "苗族",
+    "07": "彝族",
+    "20": "傈僳族",
+    "27": "纳西族",
 }
 RELEASE_TYPES = {"release": "刑满释放", "parole": "假释"}
 
@@ -109,29 +115,35 @@ def build_rows(dataset: Dataset) -> dict[Table, list[dict[str, Any]]]:
         person = dataset.person(stay.person_id)
         offenders[person.person_id] = _offender_row(person)
         key = f"RJ{stay.admitted_on:%Y}{index:06d}"
-        admissions.append({
-            "rjbh": key,
-            "zfbh": offender_key(person),
-            "jyqc": stay.prison_name,
-            "ah": stay.case_number,
-            "rjrq": stay.admitted_on,
-            "xq": term_text(terms.get(stay.case_number) or 0),
-            "xqzr": stay.sentence_end_date.isoformat(),
-        })
+        admissions.append(
+            {
+                "rjbh": key,
+                "zfbh": offender_key(person),
+                "jyqc": stay.prison_name,
+                "ah": stay.case_number,
+                "rjrq": stay.admitted_on,
+                "xq": term_text(terms.get(stay.case_number) or 0),
+                "xqzr": stay.sentence_end_date.isoformat(),
+            }
+        )
         for number, reduction in enumerate(stay.reductions, start=1):
-            reductions.append({
-                "jxbh": f"{key}-{number}",
-                "rjbh": key,
-                "cdrq": reduction.ruled_on,
-                "jxfd": term_text(reduction.months),
-            })
+            reductions.append(
+                {
+                    "jxbh": f"{key}-{number}",
+                    "rjbh": key,
+                    "cdrq": reduction.ruled_on,
+                    "jxfd": term_text(reduction.months),
+                }
+            )
         if stay.released_on is not None and stay.release_type is not None:
-            releases.append({
-                "sfbh": f"{key}-S",
-                "rjbh": key,
-                "sfrq": stay.released_on,
-                "sflx": RELEASE_TYPES[stay.release_type],
-            })
+            releases.append(
+                {
+                    "sfbh": f"{key}-S",
+                    "rjbh": key,
+                    "sfrq": stay.released_on,
+                    "sflx": RELEASE_TYPES[stay.release_type],
+                }
+            )
     return {
         zf_jbxx: list(offenders.values()),
         zf_rjdj: admissions,

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import SpanKind, StatusCode, get_current_span
 
 from adapters.errors import UpstreamUnavailable
 from adapters.records import Agency
@@ -279,3 +279,26 @@ def test_tracing_without_the_packages_names_the_extra(monkeypatch: pytest.Monkey
     with pytest.raises(tracing.TracingUnavailable, match=r"justice-exchange-hub\[tracing\]"):
         tracing.configure_tracing("otlp")
     assert not tracing.enabled()
+
+
+async def test_operation_span_covers_parsing_and_validation(
+    spans: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DocumentLimits parses and validates in its operation hook, so the span must open before it."""
+    import schema.build as build
+
+    opened_at_parse: list[bool] = []
+    cached_parse = build._cached_parse
+
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        opened_at_parse.append(get_current_span().is_recording())
+        return cached_parse(*args, **kwargs)
+
+    monkeypatch.setattr(build, "_cached_parse", parse)
+    schema = build.build_schema(production=False, traced=True)
+
+    result = await schema.execute("query Unseen { __typename }")
+
+    assert result.errors is None
+    assert opened_at_parse == [True]
+    assert named(finished(spans), "graphql query Unseen").kind is SpanKind.INTERNAL
