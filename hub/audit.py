@@ -196,7 +196,7 @@ def subject_hash(id_number: str, key: bytes) -> str:
     """Keyed hash of a resident ID number: lets an auditor find a person's lookups, not read them."""
     if len(key) < 16:
         raise ValueError("the subject hash key must be at least 16 bytes")
-    return hmac.digest(key, id_number.encode("ascii"), "sha256").hex()
+    return hmac.new(key, id_number.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def lookup_entry(

@@ -16,6 +16,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import hmac
 import logging
 import secrets
@@ -224,10 +225,22 @@ class _Throttle:
         return True
 
 
-def cache_key(secret: bytes, agency: Agency, id_number: IdNumber) -> str:
-    """Return the key of ``agency``'s records of one person: an HMAC, so the key hides the number."""
-    digest = hmac.digest(secret, id_number.value.encode(), "sha256").hex()[:32]
-    return f"{KEY_PREFIX}:{SHAPE}:{agency.value}:{digest}"
+def cache_key(secret: bytes | hmac.HMAC, agency: Agency, id_number: IdNumber) -> str:
+    """Return the key of ``agency``'s records of one person: an HMAC, so the key hides the number.
+
+    ``secret`` may be an HMAC already keyed with the secret (``keyed_hmac``), which is
+    copied rather than keyed again. Not ``hmac.digest``: it releases the GIL on every
+    call, and beside the audit writer's thread the event loop then waited for the GIL
+    back (about 25 µs a call in a profile, against 2 µs alone).
+    """
+    keyed = secret.copy() if isinstance(secret, hmac.HMAC) else keyed_hmac(secret)
+    keyed.update(id_number.value.encode())
+    return f"{KEY_PREFIX}:{SHAPE}:{agency.value}:{keyed.hexdigest()[:32]}"
+
+
+def keyed_hmac(secret: bytes) -> hmac.HMAC:
+    """Return an HMAC-SHA256 keyed with ``secret`` and fed nothing yet, for ``cache_key``."""
+    return hmac.new(secret, digestmod=hashlib.sha256)
 
 
 class RecordCache:
@@ -250,7 +263,7 @@ class RecordCache:
         self.backend = backend
         self.is_cacheable = is_cacheable
         self.metrics = metrics or METRICS
-        self._secret = key_secret or secrets.token_bytes(32)
+        self._secret = keyed_hmac(key_secret or secrets.token_bytes(32))
         self._throttle = _Throttle(warn_interval_s)
         self.decoded_entries = decoded_entries
         self._decoded: OrderedDict[bytes, AgencyRecords] = OrderedDict()
