@@ -3,10 +3,10 @@
 ``POST /graphql`` needs ``Authorization: Bearer <token>``; without a token the hub
 answers 401 with one ``UNAUTHENTICATED`` GraphQL error and no ``data``. A caller past their
 request quota gets 429 with ``RATE_LIMITED``. ``GET /graphql`` serves only the GraphiQL page
-(development), which sends the token from its headers editor with every operation; a GET
-carrying an operation gets 400 ``BAD_REQUEST``. A WebSocket must carry
-``{"authorization": "Bearer <token>"}`` in ``connection_init``, or it is closed with 4403
-before any subscription starts.
+(development), which sends the token from its headers editor with every operation. A GET
+carrying an operation, in its query string or as a JSON body, gets 400 ``BAD_REQUEST``. A
+WebSocket must carry ``{"authorization": "Bearer <token>"}`` in ``connection_init``, or it
+is closed with 4403 before any subscription starts.
 
 A request the hub cannot read as a GraphQL request (a body that is not a UTF-8 JSON
 object, a missing query, an unknown ``operationName``) gets 400 with one ``BAD_REQUEST``
@@ -88,7 +88,7 @@ class HubGraphQL(GraphQL[RequestContext, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        if scope.get("method") == "GET" and "query" in request.query_params:
+        if scope.get("method") == "GET" and ("query" in request.query_params or _json_body(request)):
             # GET serves only the GraphiQL page. strawberry would run a subscription sent over
             # GET (multipart) before any token check, so operations there are refused outright.
             await bad_request_response(BadRequest("request.get_operation"), request)(scope, receive, send)
@@ -204,13 +204,16 @@ def _plain_json_post(request: Request) -> bool:
     Anything else (multipart, another content type, an Accept header asking for a
     multipart or event stream) goes through strawberry's ``run``, which handles every case.
     """
-    if request.method != "POST":  # only a POST has passed the token check in ``__call__``
-        return False
-    content_type = request.headers.get("content-type", "")
-    if content_type.partition(";")[0].strip().lower() != "application/json":
+    if request.method != "POST" or not _json_body(request):  # only a POST passed the token check
         return False
     accept = request.headers.get("accept", "")
     return "multipart" not in accept and "event-stream" not in accept
+
+
+def _json_body(request: Request) -> bool:
+    """Whether ``request`` says its body is JSON (``application/json``, any parameters)."""
+    content_type = request.headers.get("content-type", "")
+    return content_type.partition(";")[0].strip().lower() == "application/json"
 
 
 def bad_request_response(exc: HTTPException, request: Request) -> JSONResponse:

@@ -20,9 +20,10 @@ def require_store_file(url: str) -> None:
     if missing is not None:
         raise click.ClickException(
             f"枢纽数据库文件不存在：{missing.resolve()}。请在枢纽的工作目录（演示时为仓库根目录）运行，"
-            "或设置 HUB_STORE_URL。"
+            "或设置 HUB_STORE_URL；新部署请先运行 `hub migrate` 建库。"
             f" / The hub store file {missing.resolve()} does not exist. Run the command in the hub's"
-            " working folder (the repository's root for the demo) or set HUB_STORE_URL."
+            " working folder (the repository's root for the demo) or set HUB_STORE_URL; for a new"
+            " deployment, run `hub migrate` first to create it."
         )
 
 

@@ -126,3 +126,16 @@ def test_other_methods_never_take_the_json_path(method: str) -> None:
     request = Request({"type": "http", "method": method, "headers": [(b"content-type", b"application/json")]})
 
     assert auth_middleware._plain_json_post(request) is False
+
+
+async def test_get_with_a_json_body_is_told_to_use_post(hub: Hub) -> None:
+    response = await hub.client.request(
+        "GET",
+        "/graphql",
+        content=body(query="{ __typename }"),
+        headers={"content-type": "application/json", "accept-language": "en"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert "not accepted over GET" in response.json()["errors"][0]["message"]

@@ -39,11 +39,12 @@ def notice_calendar(settings: NoticeSettings) -> HolidayCalendar:
 async def open_store(settings: NoticeSettings, *, existing: bool = False) -> AsyncIterator[Store]:
     """Open the store, migrating it first when so configured.
 
-    With ``existing``, for commands that work on notices already there, a missing SQLite
-    file is an error rather than a new empty store (``hub.store_folder``). Other commands
-    create it, with a note on stderr.
+    A missing SQLite file is an error rather than a new empty store (``hub.store_folder``),
+    unless the command may create it (not ``existing``) and will migrate it
+    (``HUB_AUTO_MIGRATE``): then it is created, with a note on stderr. Without migrating,
+    a new file would have no tables, and the command would fail on it and leave it behind.
     """
-    if existing:
+    if existing or not settings.auto_migrate:
         require_store_file(settings.store_url)
     else:
         note_new_store_file(settings.store_url)

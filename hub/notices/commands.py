@@ -27,6 +27,7 @@ from hub.notices.poll import skip_history as skip_history_of
 from hub.notices.receipts import collect_receipts
 from hub.settings_load import load_settings
 from hub.store import migrate
+from hub.store_folder import note_new_store_file
 
 
 @click.command(
@@ -34,8 +35,15 @@ from hub.store import migrate
 )
 def migrate_command() -> None:
     settings = load_settings()
+    created = note_new_store_file(settings.store_url)
     run_work(lambda: migrate(settings.store_url))
-    click.echo("枢纽数据库已是最新版本。 / The hub's database is up to date.")
+    if created is not None:
+        click.echo(
+            f"已新建枢纽数据库并升级到最新版本：{created.resolve()} / Created the hub's database at"
+            f" {created.resolve()}, at the newest schema."
+        )
+    else:
+        click.echo("枢纽数据库已是最新版本。 / The hub's database is up to date.")
 
 
 LOOP_OPTION = click.option(

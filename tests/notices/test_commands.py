@@ -554,6 +554,9 @@ def test_redeliver_operator_name_not_echoed(scratch_env: Path) -> None:
         ["poll-identity", "police"],
         ["relink"],
         ["people", "阿苏拉哈"],
+        ["poll", "court"],
+        ["deliver"],
+        ["receipts"],
     ],
 )
 def test_command_outside_the_hub_folder_creates_no_store(
@@ -562,6 +565,9 @@ def test_command_outside_the_hub_folder_creates_no_store(
     """The default store path is relative: in another folder the file is missing. Say so, create nothing."""
     missing = tmp_path / "elsewhere" / "var" / "hub.sqlite"
     monkeypatch.setenv("HUB_STORE_URL", f"sqlite+aiosqlite:///{missing}")
+    # Loopback ports where nothing listens: the store is checked before any call is made.
+    monkeypatch.setenv("HUB_COURT_URL", "http://127.0.0.1:9/court")
+    monkeypatch.setenv("HUB_BUREAU_URL", "http://127.0.0.1:9/bureau")
     from hub.cli import hub as hub_cli
 
     result = CliRunner().invoke(hub_cli, args)
@@ -603,3 +609,35 @@ def test_new_store_file_is_noted_on_stderr(tmp_path: Path, capsys: pytest.Captur
     assert str(missing.resolve()) in err
     assert "HUB_STORE_URL" in err
     assert err.count("\n") == 1
+
+
+def test_migrate_in_a_new_folder_says_it_created_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = tmp_path / "new" / "var" / "hub.sqlite"
+    monkeypatch.setenv("HUB_STORE_URL", f"sqlite+aiosqlite:///{created}")
+
+    first = CliRunner().invoke(migrate_command, [])
+    again = CliRunner().invoke(migrate_command, [])
+
+    assert first.exit_code == 0, first.output
+    assert first.stderr.startswith("注意：枢纽数据库")
+    assert first.stdout.startswith(f"已新建枢纽数据库并升级到最新版本：{created.resolve()}")
+    assert created.exists()
+    assert again.stdout == "枢纽数据库已是最新版本。 / The hub's database is up to date.\n"
+    assert again.stderr == ""
+
+
+def test_auto_migrating_poll_creates_a_working_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    created = tmp_path / "new" / "var" / "hub.sqlite"
+    monkeypatch.setenv("HUB_STORE_URL", f"sqlite+aiosqlite:///{created}")
+    monkeypatch.setenv("HUB_AUTO_MIGRATE", "true")
+    monkeypatch.setenv("HUB_AUDIT_SIGNING_KEY_FILE", str(tmp_path / "audit-key.pem"))
+    monkeypatch.setenv("HUB_BUREAU_URL", "http://127.0.0.1:9/bureau")  # nothing listens there
+
+    result = CliRunner().invoke(receipts_command, [])
+
+    assert result.stderr.startswith("注意：枢纽数据库")
+    assert "HUB_STORE_URL" in result.stderr
+    assert "不可用或尚未初始化" not in result.output
+    assert created.exists()
