@@ -10,6 +10,7 @@ start, here looping every few seconds. Everything is configured through ``HUB_*`
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -170,7 +171,20 @@ def banner(host: str, port: int) -> list[str]:
         f"司法局接收模拟服务：http://127.0.0.1:{BUREAU_PORT}/soap?wsdl",
         f"通知书流转日志：{DEMO_DIR / 'notices.log'}",
         "签发演示令牌：.venv/bin/hub token --role judge --unit court:513400",
+        f"另一终端运行 hub poll court 等命令前，先载入模拟服务地址：. {DEMO_DIR / 'demo.env'}",
     ]
+
+
+def write_environment_file(environment: dict[str, str]) -> Path:
+    """Write ``environment`` as ``export`` lines to ``DEMO_DIR/demo.env``, for a shell to source.
+
+    Commands run by hand in a second terminal (``hub poll court``, ``hub poll-identity``)
+    need the same stand-in addresses as the demo's own loops.
+    """
+    path = DEMO_DIR / "demo.env"
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in environment.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def main() -> None:
@@ -179,6 +193,7 @@ def main() -> None:
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     for name, value in demo_environment().items():
         os.environ.setdefault(name, value)
+    write_environment_file({name: os.environ[name] for name in demo_environment()})
     # Checked here, before any child starts, so a bad value is reported on this terminal
     # rather than only in the notice log.
     from hub.settings_load import load_settings, warn_unknown_variables

@@ -12,13 +12,16 @@ from types import SimpleNamespace
 
 import pytest
 
+from hub import demo
 from hub.demo import (
     BUREAU_PORT,
     COURT_PORT,
     announce_when_listening,
     banner,
+    demo_environment,
     ensure_port_free,
     exit_on_signal,
+    write_environment_file,
 )
 
 
@@ -91,6 +94,20 @@ def test_banner_names_every_address_a_newcomer_needs() -> None:
     assert f":{COURT_PORT}/ws/court" in text
     assert f":{BUREAU_PORT}/soap" in text
     assert "hub token" in text
+    assert "demo.env" in text
+
+
+def test_environment_file_sources_into_a_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "DEMO_DIR", tmp_path)
+    environment = {**demo_environment(), "HUB_COURT_URL": "http://127.0.0.1:8101/ws/court?a=1&b=2"}
+
+    path = write_environment_file(environment)
+    printed = subprocess.run(
+        ["sh", "-c", f'. "{path}"; env'], capture_output=True, text=True, check=True, timeout=30
+    ).stdout
+
+    for name, value in environment.items():
+        assert f"{name}={value}" in printed.splitlines()
 
 
 def test_exit_on_signal_exits_cleanly() -> None:
