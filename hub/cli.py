@@ -86,7 +86,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx is not None else "hub"
-        click.echo(f"命令用法有误，请按下方提示修正，或运行 `{command} --help` 查看用法。", err=True)
+        click.echo(f"{usage_error_zh(exc)}请按下方提示修正，或运行 `{command} --help` 查看用法。", err=True)
         exc.show()
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -96,3 +96,49 @@ def main() -> None:
         click.echo("已中止。 / Aborted.", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_error_zh(exc: click.UsageError) -> str:
+    """Say in Chinese what is wrong with the command line; click's English detail follows it.
+
+    The typed value is not repeated: it may be a name.
+    """
+    if isinstance(exc, click.NoSuchOption):
+        return f"没有选项 {exc.option_name}。"
+    if isinstance(exc, click.MissingParameter):
+        return f"缺少参数 {_param_name(exc)}。"
+    if isinstance(exc, click.BadParameter):
+        return f"参数 {_param_name(exc)} 的值无效{_expected_zh(exc.param)}。"
+    return "命令用法有误。"
+
+
+def _param_name(exc: click.BadParameter) -> str:
+    if exc.param_hint is not None:
+        return exc.param_hint if isinstance(exc.param_hint, str) else " / ".join(exc.param_hint)
+    if isinstance(exc.param, click.Argument):
+        return exc.param.human_readable_name  # NOTICE_ID, as the usage line shows it
+    if exc.param is not None:
+        return "/".join(exc.param.opts)
+    return ""
+
+
+def _expected_zh(param: click.Parameter | None) -> str:
+    """Describe in Chinese the values ``param`` takes, for the types the hub's commands use."""
+    kind = param.type if param is not None else None
+    if isinstance(kind, click.Choice):
+        return "，可选值：" + "、".join(str(choice) for choice in kind.choices)
+    if isinstance(kind, click.IntRange):
+        if kind.min is not None and kind.max is not None:
+            return f"，应为 {kind.min} 到 {kind.max} 之间的整数"
+        if kind.min is not None:
+            return f"，应为不小于 {kind.min} 的整数"
+        return "，应为整数"
+    if isinstance(kind, click.DateTime):
+        return "，日期应写作 " + " 或 ".join(kind.formats).replace("%Y", "YYYY").replace("%m", "MM").replace(
+            "%d", "DD"
+        )
+    if kind is click.INT:
+        return "，应为整数"
+    if kind is click.FLOAT:
+        return "，应为数字"
+    return ""

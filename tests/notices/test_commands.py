@@ -579,19 +579,35 @@ def test_command_outside_the_hub_folder_creates_no_store(
     assert not missing.parent.exists()
 
 
-def test_usage_error_gets_a_chinese_line_first() -> None:
+@pytest.mark.parametrize(
+    ("args", "chinese", "english"),
+    [
+        (
+            ["notices", "--status", "bogus"],
+            "参数 --status 的值无效，可选值：pending、",
+            "Invalid value for '--status'",
+        ),
+        (["notices", "--limit", "0"], "参数 --limit 的值无效，应为不小于 1 的整数。", "x>=1"),
+        (["redeliver", "abc", "--operator", "u-1"], "参数 NOTICE_ID 的值无效，应为 1 到 ", "NOTICE_ID"),
+        (["redeliver", "5"], "缺少参数 --operator。", "Missing option '--operator'"),
+        (["redeliver", "-5", "--operator", "u-1"], "没有选项 -5。", "No such option"),
+        (["people", "吉", "--birth-date", "吉克阿呷"], "日期应写作 YYYY-MM-DD。", "--birth-date"),
+    ],
+)
+def test_usage_error_gets_a_chinese_line_first(args: list[str], chinese: str, english: str) -> None:
     completed = subprocess.run(
-        [sys.executable, "-c", "from hub.cli import main; main()", "notices", "--status", "bogus"],
+        [sys.executable, "-c", "from hub.cli import main; main()", *args],
         capture_output=True,
         text=True,
         timeout=60,
     )
 
     assert completed.returncode == 2
-    lines = completed.stderr.splitlines()
-    assert lines[0].startswith("命令用法有误")
-    assert "hub notices --help" in lines[0]
-    assert "Invalid value for '--status'" in completed.stderr
+    first = completed.stderr.splitlines()[0]
+    assert chinese in first
+    assert f"hub {args[0]} --help" in first
+    assert "吉克阿呷" not in first  # a typed value may be a name: the Chinese line does not repeat it
+    assert english in completed.stderr
 
 
 def test_new_store_file_is_noted_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
