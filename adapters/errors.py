@@ -271,7 +271,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "identity.search_name": (
         "请输入姓名（彝族名、汉名均可），至少一个汉字。",
-        "Give a name (Yi or Han) of at least one character.",
+        "Give a name (Yi or Han) of at least one Chinese character.",
     ),
     "audit.kind": (
         "审计记录类型“{value}”无效：应为 {kinds} 之一。",

@@ -18,7 +18,7 @@ import click
 
 from adapters.correction import CorrectionAdapter
 from adapters.court import CourtAdapter
-from adapters.errors import HubError
+from adapters.errors import HubError, InvalidIdentityArgument
 from adapters.idnumber import mask_name
 from adapters.police import PoliceAdapter
 from adapters.prison import PrisonAdapter
@@ -110,7 +110,8 @@ def poll_identity_command(agency: str) -> None:
             report = await poll_identity(store, agency, settings)
         finally:
             await store.aclose()
-        click.echo("", err=True)
+        if sys.stderr.isatty():  # end the progress line rewritten in place
+            click.echo("", err=True)
         return feed_message(report)
 
     click.echo(_run(run))
@@ -142,7 +143,13 @@ def relink_command() -> None:
 )
 @click.argument("name")
 @click.option("--birth-date", type=click.DateTime(["%Y-%m-%d"]), default=None, help="出生日期 YYYY-MM-DD")
-@click.option("--limit", type=int, default=10, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="最多列出的候选人数。 / Maximum number of candidates to list.",
+)
 def people_command(name: str, birth_date: dt.datetime | None, limit: int) -> None:
     url = load_settings().store_url
     require_store_file(url)
@@ -176,5 +183,7 @@ def _run(work: Callable[[], Awaitable[T]]) -> T:
     except KeyboardInterrupt:
         click.echo("\n已中断；再次运行将从断点继续。 / Interrupted; run again to resume.", err=True)
         sys.exit(130)
+    except InvalidIdentityArgument as exc:
+        raise click.UsageError(exc.bilingual()) from exc  # bad input on the command line: status 2
     except HubError as exc:
         raise click.ClickException(exc.bilingual()) from exc

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from adapters.bureau import BureauAdapter
 from adapters.records import JudgmentChange, PenaltyType
+from hub.identity.commands import people_command
 from hub.notices import RetryPolicy, StoreLock, deliver, notice_rows, poll_court
 from hub.notices.commands import (
     deliver_command,
@@ -592,6 +593,7 @@ def test_command_outside_the_hub_folder_creates_no_store(
         (["redeliver", "5"], "缺少参数 --operator。", "Missing option '--operator'"),
         (["redeliver", "-5", "--operator", "u-1"], "没有选项 -5。", "No such option"),
         (["people", "吉", "--birth-date", "吉克阿呷"], "日期应写作 YYYY-MM-DD。", "--birth-date"),
+        (["people", "吉", "--limit", "0"], "参数 --limit 的值无效，应为不小于 1 的整数。", "x>=1"),
     ],
 )
 def test_usage_error_gets_a_chinese_line_first(args: list[str], chinese: str, english: str) -> None:
@@ -657,3 +659,11 @@ def test_auto_migrating_poll_creates_a_working_store(tmp_path: Path, monkeypatch
     assert "HUB_STORE_URL" in result.stderr
     assert "不可用或尚未初始化" not in result.output
     assert created.exists()
+
+
+def test_people_search_without_a_name_is_a_usage_error(hub_env: str) -> None:
+    result = CliRunner().invoke(people_command, [""])
+
+    assert result.exit_code == 2
+    assert "至少一个汉字" in result.output
+    assert "at least one Chinese character" in result.output
