@@ -26,6 +26,7 @@ from adapters.sql import SqlAdapter
 from hub import tracing
 from hub.cache_invalidation import judgments_hook, people_hook
 from hub.identity.feed import FeedReport, feed_judgments, feed_people
+from hub.identity.linkage import Outcome
 from hub.identity.relink import relink
 from hub.identity.service import IdentityService
 from hub.settings import Settings
@@ -35,6 +36,10 @@ from hub.store_folder import require_store_file
 
 T = TypeVar("T")
 AGENCIES = ("police", "prison", "correction", "court")
+# The justice bureaus keep the correction records, and units name them justice_bureau.
+AGENCY_ALIASES = {"justice_bureau": "correction"}
+# How each linkage outcome reads in ``hub people``.
+OUTCOMES_ZH = {Outcome.MATCH: "同一人", Outcome.POSSIBLE: "可能同一人", Outcome.NON_MATCH: "非同一人"}
 _SQL: dict[str, tuple[type[SqlAdapter], str]] = {
     "police": (PoliceAdapter, "police_db_url"),
     "prison": (PrisonAdapter, "prison_db_url"),
@@ -98,8 +103,9 @@ def feed_message(report: FeedReport) -> str:
 @click.command(
     "poll-identity", help="读取机关人员变更，更新人员索引。 / Feed the person index from an agency."
 )
-@click.argument("agency", type=click.Choice(AGENCIES))
+@click.argument("agency", type=click.Choice([*AGENCIES, *AGENCY_ALIASES]))
 def poll_identity_command(agency: str) -> None:
+    agency = AGENCY_ALIASES.get(agency, agency)
     settings = load_settings()
 
     require_store_file(settings.store_url)  # the index's tables come from `hub migrate`
@@ -163,7 +169,7 @@ def people_command(name: str, birth_date: dt.datetime | None, limit: int) -> Non
         finally:
             await store.aclose()
         return [
-            f"{m.person_id:>8} 置信度 {m.confidence:.3f} 分值 {m.score:.1f} {m.outcome.value:<9} "
+            f"{m.person_id:>8} 置信度 {m.confidence:.3f} 分值 {m.score:.1f} {OUTCOMES_ZH[m.outcome]} "
             f"{' / '.join(mask_name(n) for n in m.names)} 一致字段 {','.join(m.agreed) or '-'}"
             for m in found
         ]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
+from click.testing import CliRunner
 
 from adapters.records import Agency, JudgmentChange, PersonIdentity, SourceRef
-from hub.identity.commands import progress
+from hub.identity.commands import OUTCOMES_ZH, people_command, progress
 from hub.identity.feed import feed_judgments, feed_people
 from hub.identity.index import read_cursor
+from hub.identity.linkage import Outcome
 from hub.identity.service import IdentityService
 from hub.store import Store
 from tests.identity.support import ASU
@@ -116,3 +119,18 @@ async def test_failed_page_hook_leaves_the_page_unread(store: Store) -> None:
     assert cursors == [""]  # called before the page's cursor committed
     assert await read_cursor(store, "identity:police") == ""
     assert (again.read, again.swept) == (5, True)
+
+
+async def test_people_command_names_outcomes_in_chinese(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await feed_people(store, Table([person("R1", "阿苏拉哈"), person("R2", "阿苏拉哈")]), "police")
+    monkeypatch.setenv("HUB_STORE_URL", store.engine.url.render_as_string(hide_password=False))
+
+    # The command runs its own event loop, so it runs in a thread beside this test's.
+    result = await asyncio.to_thread(CliRunner().invoke, people_command, ["阿苏拉哈"])
+
+    assert result.exit_code == 0, result.output
+    assert "可能同一人" in result.output  # a name alone makes namesakes possible matches
+    assert "possible" not in result.output
+    assert set(OUTCOMES_ZH) == set(Outcome)

@@ -553,6 +553,7 @@ def test_redeliver_operator_name_not_echoed(scratch_env: Path) -> None:
         ["notices"],
         ["redeliver", "3", "--operator", "u-ops-1"],
         ["poll-identity", "police"],
+        ["poll-identity", "justice_bureau"],
         ["relink"],
         ["people", "阿苏拉哈"],
         ["poll", "court"],
