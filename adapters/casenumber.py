@@ -19,7 +19,7 @@ from adapters.records import CaseNumber
 
 # Case numbers kept parsed, per process.
 PARSED_KEPT = 1024
-# Longest text kept parsed: a case number is some 20 characters.
+# Maximum length of a text kept parsed. A case number has about 20 characters.
 CACHED_TEXT_MAX = 64
 _OPEN = "(（〔［[【﹝"
 _CLOSE = ")）〕］]】﹞"
@@ -44,7 +44,7 @@ def parse_case_number(raw: str) -> CaseNumber:
 
 
 # Lookups for one case send the same case number again and again. Only valid numbers are
-# kept, and only short texts, so the cache holds at most PARSED_KEPT short strings.
+# kept, and only short texts, so the cache contains at most PARSED_KEPT short strings.
 @functools.lru_cache(maxsize=PARSED_KEPT)
 def _parse_recent(raw: str) -> CaseNumber:
     return _parse(raw)

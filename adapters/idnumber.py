@@ -94,7 +94,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
 # Every lookup parses its number, often one looked up moments before. Only valid numbers
 # are kept, and a number valid today stays valid: a birth date in the past stays past.
 # Text longer than QUOTED_MAX (a number padded with spaces) is parsed but not kept, so
-# the cache holds at most PARSED_KEPT short strings.
+# the cache contains at most PARSED_KEPT short strings.
 @functools.lru_cache(maxsize=PARSED_KEPT)
 def _parse_recent(raw: str) -> IdNumber:
     return _parse(raw, None)

@@ -122,7 +122,7 @@ class HubGraphQL(GraphQL[RequestContext, None]):
         hub's usual request, a POSTed JSON body with a JSON response, a profile put those steps
         at about 5 % of a warm lookup's CPU. The body is checked as strawberry checks it, and a 400
         carries strawberry's reason, so ``bad_request_response`` words it as before. The
-        context has no response for resolvers to change, so the answer is always 200 JSON.
+        context has no response for resolvers to change, so the response is always 200 JSON.
         """
         data = self.parse_json(await request.body())
         query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
@@ -199,7 +199,7 @@ class HubGraphQL(GraphQL[RequestContext, None]):
 
 
 def _plain_json_post(request: Request) -> bool:
-    """Whether ``HubGraphQL._run_json`` may serve ``request``: a POSTed JSON body and a JSON response.
+    """Return whether ``HubGraphQL._run_json`` may serve ``request``: a POSTed JSON body, a JSON response.
 
     Anything else (multipart, another content type, an Accept header asking for a
     multipart or event stream) goes through strawberry's ``run``, which handles every case.
@@ -211,7 +211,7 @@ def _plain_json_post(request: Request) -> bool:
 
 
 def _json_body(request: Request) -> bool:
-    """Whether ``request`` says its body is JSON (``application/json``, any parameters)."""
+    """Return whether the Content-Type of ``request`` is ``application/json``, with any parameters."""
     content_type = request.headers.get("content-type", "")
     return content_type.partition(";")[0].strip().lower() == "application/json"
 

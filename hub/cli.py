@@ -99,9 +99,9 @@ def main() -> None:
 
 
 def usage_error_zh(exc: click.UsageError) -> str:
-    """Say in Chinese what is wrong with the command line; click's English detail follows it.
+    """Return a Chinese sentence naming what is wrong with the command line.
 
-    The typed value is not repeated: it may be a name.
+    click's English detail follows it. The typed value is not repeated, because it may be a name.
     """
     if isinstance(exc, click.NoSuchOption):
         return f"没有选项 {exc.option_name}。"

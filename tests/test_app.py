@@ -186,7 +186,7 @@ def test_response_carries_request_id(serve: ServeApp) -> None:
     assert response.headers["x-request-id"] == "probe-42"
 
 
-def test_response_without_request_id_gets_a_new_one(serve: ServeApp) -> None:
+def test_missing_request_id_is_generated(serve: ServeApp) -> None:
     url = serve()
 
     ids = {httpx.get(f"{url}/healthz").headers["x-request-id"] for _ in range(20)}
@@ -195,7 +195,7 @@ def test_response_without_request_id_gets_a_new_one(serve: ServeApp) -> None:
     assert all(re.fullmatch(r"[0-9a-f]{16}", rid) for rid in ids)
 
 
-def test_forked_workers_draw_different_request_ids() -> None:
+def test_forked_workers_differ_in_request_ids() -> None:
     reader, writer = os.pipe()
     child = os.fork()
     if child == 0:  # the child writes its first id and leaves at once

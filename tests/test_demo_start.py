@@ -97,7 +97,7 @@ def test_banner_names_every_address_a_newcomer_needs() -> None:
     assert "demo.env" in text
 
 
-def test_environment_file_sources_into_a_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_env_file_sources_in_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(demo, "DEMO_DIR", tmp_path)
     environment = {**demo_environment(), "HUB_COURT_URL": "http://127.0.0.1:8101/ws/court?a=1&b=2"}
 

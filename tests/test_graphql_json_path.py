@@ -1,6 +1,6 @@
 """``HubGraphQL._run_json`` responds to a POSTed JSON body exactly as strawberry's ``run`` does.
 
-The hub serves its usual request (POST, ``application/json``, a JSON answer) on a shorter
+The hub serves its usual request (POST, ``application/json``, a JSON response) on a shorter
 path of its own. Each request below is sent once on that path and once with the path
 switched off, so strawberry's ``run`` serves it, and the two responses must be the same.
 """
@@ -87,7 +87,7 @@ async def test_json_path_responds_as_strawberry(
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
-async def test_json_body_on_get_or_head_runs_no_operation(hub: Hub, method: str) -> None:
+async def test_get_or_head_json_body_rejected(hub: Hub, method: str) -> None:
     # No token: only a POST passes the token check, so only a POST may run an operation.
     response = await hub.client.request(
         method, "/graphql", content=body(query="{ __typename }"), headers={"content-type": "application/json"}
@@ -112,7 +112,7 @@ async def test_json_body_on_get_or_head_runs_no_operation(hub: Hub, method: str)
         ("text/plain", "", False),
     ],
 )
-def test_only_plain_json_posts_take_the_json_path(content_type: str, accept: str, used: bool) -> None:
+def test_plain_json_posts_take_path(content_type: str, accept: str, used: bool) -> None:
     headers = [(b"content-type", content_type.encode())]
     if accept:
         headers.append((b"accept", accept.encode()))
@@ -122,13 +122,13 @@ def test_only_plain_json_posts_take_the_json_path(content_type: str, accept: str
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD", "PUT"])
-def test_other_methods_never_take_the_json_path(method: str) -> None:
+def test_other_methods_skip_json_path(method: str) -> None:
     request = Request({"type": "http", "method": method, "headers": [(b"content-type", b"application/json")]})
 
     assert auth_middleware._plain_json_post(request) is False
 
 
-async def test_get_with_a_json_body_is_told_to_use_post(hub: Hub) -> None:
+async def test_get_json_body_advises_post(hub: Hub) -> None:
     response = await hub.client.request(
         "GET",
         "/graphql",

@@ -19,7 +19,7 @@ def future_born_number() -> str:
     return first17 + check_character(first17)
 
 
-def test_cached_parse_matches_a_fresh_one() -> None:
+def test_cached_parse_matches_fresh() -> None:
     idnumber._parse_recent.cache_clear()
 
     first = parse_id_number(f" {ID_NUMBER[:6]}-{ID_NUMBER[6:]} ")
@@ -54,7 +54,7 @@ def test_explicit_day_bypasses_the_cache() -> None:
         parse_id_number(number)
 
 
-def test_padded_number_is_parsed_but_not_kept() -> None:
+def test_padded_number_not_kept() -> None:
     idnumber._parse_recent.cache_clear()
     padded = ID_NUMBER + " " * 1000
 
@@ -64,7 +64,7 @@ def test_padded_number_is_parsed_but_not_kept() -> None:
     assert idnumber._parse_recent.cache_info().currsize == 0
 
 
-def test_case_number_cache_keeps_only_valid_ones() -> None:
+def test_case_cache_keeps_valid_only() -> None:
     casenumber._parse_recent.cache_clear()
 
     first = casenumber.parse_case_number("（2026）川3401刑初5号")
@@ -78,7 +78,7 @@ def test_case_number_cache_keeps_only_valid_ones() -> None:
     assert casenumber._parse_recent.cache_info().currsize == 1
 
 
-def test_padded_case_number_is_parsed_but_not_kept() -> None:
+def test_padded_case_number_not_kept() -> None:
     casenumber._parse_recent.cache_clear()
 
     parsed = casenumber.parse_case_number("（2026）川3401刑初5号" + " " * 1000)

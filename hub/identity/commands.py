@@ -38,7 +38,7 @@ T = TypeVar("T")
 AGENCIES = ("police", "prison", "correction", "court")
 # The justice bureaus keep the correction records, and units name them justice_bureau.
 AGENCY_ALIASES = {"justice_bureau": "correction"}
-# How each linkage outcome reads in ``hub people``.
+# Chinese wording of each linkage outcome in ``hub people``.
 OUTCOMES_ZH = {Outcome.MATCH: "同一人", Outcome.POSSIBLE: "可能同一人", Outcome.NON_MATCH: "非同一人"}
 _SQL: dict[str, tuple[type[SqlAdapter], str]] = {
     "police": (PoliceAdapter, "police_db_url"),

@@ -58,7 +58,7 @@ async def open_store(settings: NoticeSettings, *, existing: bool = False) -> Asy
 
 
 def run_work(work: Callable[[], Awaitable[T]]) -> T:
-    """Run ``work``; turn hub and database errors into a Chinese-first message and exit status 1.
+    """Run ``work``, turning hub and database errors into a Chinese-first message and exit status 1.
 
     SIGTERM, which cron's kill, systemd and ``docker stop`` send, cancels the work. Its locks
     are released on the way out, and the command exits with status 143.

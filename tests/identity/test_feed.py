@@ -104,7 +104,7 @@ def test_progress_writes_only_finished_phases_into_a_log(capsys: pytest.CaptureF
     assert capsys.readouterr().err == "write: 10/10\n"
 
 
-async def test_failed_page_hook_leaves_the_page_unread(store: Store) -> None:
+async def test_failed_page_hook_keeps_cursor(store: Store) -> None:
     table = Table([person(f"R{i:03d}", f"阿苏拉哈{i}") for i in range(5)])
     cursors: list[str] = []
 
@@ -121,9 +121,7 @@ async def test_failed_page_hook_leaves_the_page_unread(store: Store) -> None:
     assert (again.read, again.swept) == (5, True)
 
 
-async def test_people_command_names_outcomes_in_chinese(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_people_outcomes_in_chinese(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     await feed_people(store, Table([person("R1", "阿苏拉哈"), person("R2", "阿苏拉哈")]), "police")
     monkeypatch.setenv("HUB_STORE_URL", store.engine.url.render_as_string(hide_password=False))
 

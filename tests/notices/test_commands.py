@@ -630,9 +630,7 @@ def test_new_store_file_is_noted_on_stderr(tmp_path: Path, capsys: pytest.Captur
     assert err.count("\n") == 1
 
 
-def test_migrate_in_a_new_folder_says_it_created_the_store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_migrate_reports_created_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     created = tmp_path / "new" / "var" / "hub.sqlite"
     monkeypatch.setenv("HUB_STORE_URL", f"sqlite+aiosqlite:///{created}")
 
@@ -647,7 +645,7 @@ def test_migrate_in_a_new_folder_says_it_created_the_store(
     assert again.stderr == ""
 
 
-def test_auto_migrating_poll_creates_a_working_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_migrate_creates_working_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     created = tmp_path / "new" / "var" / "hub.sqlite"
     monkeypatch.setenv("HUB_STORE_URL", f"sqlite+aiosqlite:///{created}")
     monkeypatch.setenv("HUB_AUTO_MIGRATE", "true")
@@ -662,7 +660,7 @@ def test_auto_migrating_poll_creates_a_working_store(tmp_path: Path, monkeypatch
     assert created.exists()
 
 
-def test_people_search_without_a_name_is_a_usage_error(hub_env: str) -> None:
+def test_people_empty_name_is_usage_error(hub_env: str) -> None:
     result = CliRunner().invoke(people_command, [""])
 
     assert result.exit_code == 2

@@ -214,7 +214,7 @@ async def test_skip_history_leaves_a_polled_court_alone(store: Store) -> None:
     assert report.created == 1
 
 
-async def test_failed_change_hook_leaves_the_batch_unpolled(store: Store) -> None:
+async def test_failed_change_hook_keeps_batch(store: Store) -> None:
     court = FakeCourt([judgment_change(1, 11), judgment_change(2, 12)])
     seen: list[int] = []
 
@@ -235,7 +235,7 @@ async def test_failed_change_hook_leaves_the_batch_unpolled(store: Store) -> Non
     assert await count(store, notices) == 2
 
 
-async def test_newest_notices_counts_every_match_in_one_read(store: Store) -> None:
+async def test_newest_notices_counts_all_matches(store: Store) -> None:
     await poll(store, FakeCourt([judgment_change(n, 10 + n) for n in (1, 2, 3)]))
 
     rows, total = await newest_notices(store, limit=2)

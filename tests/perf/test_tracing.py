@@ -281,7 +281,7 @@ def test_tracing_without_the_packages_names_the_extra(monkeypatch: pytest.Monkey
     assert not tracing.enabled()
 
 
-async def test_operation_span_covers_parsing_and_validation(
+async def test_operation_span_covers_parsing(
     spans: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """DocumentLimits parses and validates in its operation hook, so the span must open before it."""

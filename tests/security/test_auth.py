@@ -423,7 +423,7 @@ def test_token_command_bad_options_bilingual(
     assert english in result.output
 
 
-def test_new_subject_key_file_is_logged_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_new_subject_key_logged_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     from hub.security_setup import subject_key
     from hub.settings import Settings
 
