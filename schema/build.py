@@ -20,6 +20,7 @@ from graphql import (
     ValidationRule,
     Visitor,
     parse,
+    specified_rules,
     visit,
 )
 from strawberry.extensions import SchemaExtension
@@ -30,6 +31,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 
 from hub import tracing
+from schema.direct import DirectExecution
 from schema.errors import HubErrors, HubSchema, ProductionHubErrors, error_code
 from schema.health import HealthQuery
 from schema.notices import Mutation, Subscription
@@ -198,6 +200,16 @@ class DocumentLimits(SchemaExtension):
             )
         yield
 
+    @classmethod
+    def valid_document(cls, schema: GraphQLSchema, query: str) -> DocumentNode | None:
+        """Return ``query`` parsed, from the same caches as the hook, if it parses and validates cleanly."""
+        try:
+            document = _cached_parse(query, max_tokens=MAX_TOKENS)
+        except GraphQLError:
+            return None
+        rules = (*specified_rules, DEPTH_RULE, ALIAS_RULE, *cls.extra_rules)
+        return None if _cached_validate(schema, SameDocument(document), rules) else document
+
 
 class ProductionDocumentLimits(DocumentLimits):
     """The limits, and no introspection: nothing to discover the schema with in production."""
@@ -248,9 +260,10 @@ def build_schema(*, production: bool, traced: bool = False) -> HubSchema:
     if traced:
         # Before DocumentLimits, whose hook parses and validates: the span covers both.
         extensions.append(OperationSpan)
-    extensions.append(ProductionDocumentLimits if production else DocumentLimits)
+    limits = ProductionDocumentLimits if production else DocumentLimits
+    extensions.append(limits)
     config = StrawberryConfig(disable_field_suggestions=production)
-    return HubSchema(
+    schema = HubSchema(
         query=RootQuery,
         mutation=RootMutation,
         subscription=Subscription,
@@ -258,3 +271,8 @@ def build_schema(*, production: bool, traced: bool = False) -> HubSchema:
         config=config,
         execution_context_class=PlannedExecutionContext,
     )
+    if not traced and not schema.directives:
+        # The span's hook has no direct equivalent: a traced schema keeps strawberry's path.
+        prepare = functools.partial(limits.valid_document, schema._schema)
+        schema.direct = DirectExecution(schema, prepare, hide_suggestions=production)
+    return schema

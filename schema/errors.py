@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import (
@@ -41,7 +41,8 @@ from graphql import (
     visit,
 )
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from adapters.errors import (
     MAX_QUOTED_CHARS,
@@ -54,6 +55,9 @@ from adapters.errors import (
 )
 from schema.context import PartialError
 
+if TYPE_CHECKING:
+    from schema.direct import DirectExecution
+
 logger = logging.getLogger(__name__)
 
 INTERNAL_CODE = "INTERNAL_SERVER_ERROR"
@@ -62,6 +66,35 @@ VALIDATION_CODE = "GRAPHQL_VALIDATION_FAILED"
 
 
 class HubSchema(strawberry.Schema):
+    # Set by ``schema.build.build_schema`` when the usual request may skip strawberry's hooks.
+    direct: DirectExecution | None = None
+
+    async def execute(  # noqa: PLR0917 - strawberry's signature
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        if self.direct is not None and root_value is None and not operation_extensions:
+            result = await self.direct.execute(
+                query, variable_values, context_value, operation_name, allowed_operation_types
+            )
+            if result is not None:
+                return result
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -94,20 +127,12 @@ class HubErrors(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         yield
 
-        partial = _partial_errors(self.execution_context.context)
-        if not partial:
+        context = self.execution_context
+        errors = partial_graphql_errors(context.context)
+        if not errors:
             return
-        errors = [
-            GraphQLError(
-                item.error.render("en"),
-                nodes=list(item.nodes) or None,
-                path=list(item.path),
-                original_error=item.error,
-            )
-            for item in partial
-        ]
-        self.execution_context.schema.process_errors(errors, self.execution_context)
-        result = self.execution_context.result
+        context.schema.process_errors(errors, context)
+        result = context.result
         if result is not None:
             result.errors = [*(result.errors or []), *errors]
 
@@ -117,15 +142,13 @@ class HubErrors(SchemaExtension):
         result = self.execution_context.result
         if result is None or not result.errors:
             return
-        language = _language(self.execution_context.context)
-        result.errors = [client_error(error, language, self.hide_suggestions) for error in result.errors]
+        result.errors = client_errors(result.errors, self.execution_context.context, self.hide_suggestions)
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         # Subscription events skip on_operation: each one is localised and masked here.
         errors = getattr(result, "errors", None)
         if errors:
-            language = _language(self.execution_context.context)
-            result.errors = [client_error(error, language, self.hide_suggestions) for error in errors]
+            result.errors = client_errors(errors, self.execution_context.context, self.hide_suggestions)
         yield
 
 
@@ -145,6 +168,25 @@ def error_code(error: GraphQLError) -> str:
     if error.extensions and isinstance(error.extensions.get("code"), str):
         return str(error.extensions["code"])
     return PARSE_CODE if isinstance(error, GraphQLSyntaxError) else VALIDATION_CODE
+
+
+def partial_graphql_errors(context: object) -> list[GraphQLError]:
+    """Return one GraphQL error for each entry a resolver added to the context's ``partial_errors``."""
+    return [
+        GraphQLError(
+            item.error.render("en"),
+            nodes=list(item.nodes) or None,
+            path=list(item.path),
+            original_error=item.error,
+        )
+        for item in _partial_errors(context)
+    ]
+
+
+def client_errors(errors: list[GraphQLError], context: object, hide_suggestions: bool) -> list[GraphQLError]:
+    """Return ``errors`` as the client of ``context`` may see them (``client_error``)."""
+    language = _language(context)
+    return [client_error(error, language, hide_suggestions) for error in errors]
 
 
 def client_error(error: GraphQLError, language: str, hide_suggestions: bool = False) -> GraphQLError:
