@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import Connection, Executable, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub import audit_sqlite
 from hub.auth import Principal
 from hub.purpose import StatedPurpose
 from hub.records import Sourced
@@ -352,13 +353,22 @@ def append_many_blocking(
     signer: CheckpointSigner,
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
 ) -> list[AppendedEntry]:
-    """Chain ``entries`` as ``append_many`` does, on a synchronous connection (a writer's own thread)."""
+    """Chain ``entries`` as ``append_many`` does, on a synchronous connection (a writer's own thread).
+
+    On SQLite the rows and the head go through the driver (``hub.audit_sqlite``).
+    """
     if not _ready(conn.in_transaction(), entries, checkpoint_every):
         return []
-    head = conn.execute(_lock_head(conn.dialect.name)).one_or_none()
-    chain = _Chain.after(head, entries, signer, checkpoint_every)
-    for statement, rows in chain.writes():
-        conn.execute(statement, rows)
+    if conn.dialect.name != "sqlite":
+        head = conn.execute(_lock_head(conn.dialect.name)).one_or_none()
+        chain = _Chain.after(head, entries, signer, checkpoint_every)
+        for statement, rows in chain.writes():
+            conn.execute(statement, rows)
+        return chain.appended
+    chain = _Chain.after(audit_sqlite.lock_head(conn), entries, signer, checkpoint_every)
+    audit_sqlite.store(conn, chain.rows, audit_sqlite.Head(chain.sequence, chain.entry_hash))
+    if chain.checkpoints:
+        conn.execute(insert(audit_checkpoints), chain.checkpoints)
     return chain.appended
 
 

@@ -116,6 +116,30 @@ async def test_writer_empty_append_commits_nothing(engine: AsyncEngine, signer: 
     assert commits == []
 
 
+@pytest.mark.parametrize(("gather_rounds", "commits_expected"), [(3, 1), (0, 2)])
+async def test_writer_gathers_later_appends(
+    engine: AsyncEngine, signer: CheckpointSigner, gather_rounds: int, commits_expected: int
+) -> None:
+    writer = AuditGroupWriter(engine, AuditLog(signer, EVERY), gather_rounds=gather_rounds)
+    commits = count_commits(writer)
+
+    async def append_later(index: int, rounds: int) -> list[int]:
+        for _ in range(rounds):
+            await asyncio.sleep(0)
+        return await writer.append([entry(index)])
+
+    # The second caller appends two loop rounds after the first, within three rounds.
+    answers = await asyncio.gather(append_later(1, 0), append_later(2, 2))
+
+    assert answers == [[1], [2]]
+    assert len(commits) == commits_expected
+
+
+def test_writer_rejects_negative_gather(engine: AsyncEngine, signer: CheckpointSigner) -> None:
+    with pytest.raises(ValueError, match="gather_rounds"):
+        AuditGroupWriter(engine, AuditLog(signer, EVERY), gather_rounds=-1)
+
+
 def test_writer_rejects_zero_group_size(engine: AsyncEngine, signer: CheckpointSigner) -> None:
     with pytest.raises(ValueError, match="max_group"):
         AuditGroupWriter(engine, AuditLog(signer, EVERY), max_group=0)
