@@ -20,6 +20,7 @@ import logging
 import re
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -60,6 +61,15 @@ OPERATION_NOT_ALLOWED = re.compile(
     r"^(?P<operations>queries|mutations|subscriptions) are not allowed when using (?P<method>\w+)$"
 )
 OPERATIONS_ZH = {"queries": "查询", "mutations": "变更", "subscriptions": "订阅"}
+
+
+def encode_json(data: object) -> bytes:
+    """Encode a response body as compact UTF-8 JSON, Chinese names unescaped so a curl response reads."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:
+        # A value orjson does not encode, such as an integer past 64 bits: the standard library does.
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 class BadRequest(HTTPException):
@@ -152,18 +162,22 @@ class HubGraphQL(GraphQL[RequestContext, None]):
         return Response(self.encode_json(payload), media_type="application/json")
 
     def encode_json(self, data: object) -> bytes:
-        # UTF-8 instead of \u escapes, so Chinese names stay readable in a curl response.
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return encode_json(data)
 
     def decode_json(self, data: str | bytes) -> object:
         # strawberry 0.341 returns 500 for a body that is not UTF-8 or not a JSON object, although
         # both are client errors, so they get 400 here. Batched requests are not enabled.
         try:
-            decoded = json.loads(data)
-        except UnicodeDecodeError as exc:
-            raise BadRequest("request.not_utf8") from exc
-        except json.JSONDecodeError as exc:
-            raise BadRequest("request.not_json") from exc
+            decoded = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            # orjson rejects what Python's parser accepts (NaN, integers past 64 bits) and
+            # reports bad UTF-8 as bad JSON, so the standard parser decides and words the 400.
+            try:
+                decoded = json.loads(data)
+            except UnicodeDecodeError as exc:
+                raise BadRequest("request.not_utf8") from exc
+            except json.JSONDecodeError as exc:
+                raise BadRequest("request.not_json") from exc
         if isinstance(decoded, list):
             raise BadRequest("request.batch")
         if not isinstance(decoded, dict):

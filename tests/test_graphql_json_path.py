@@ -139,3 +139,29 @@ async def test_get_json_body_advises_post(hub: Hub) -> None:
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert "not accepted over GET" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"data": {"name": "吉克阿呷", "note": "tab\there\x01", "n": 12, "ms": 80.3, "ok": True, "x": None}},
+        {"big": 2**70},  # past orjson's 64 bits: the standard library encodes it
+        [1, "\u2028", {"nested": [0.5, -3]}],
+    ],
+    ids=["ordinary", "big integer", "line separator"],
+)
+def test_encode_json_matches_standard_library(data: object) -> None:
+    expected = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+    assert auth_middleware.encode_json(data) == expected
+
+
+async def test_nan_body_still_decodes(hub: Hub) -> None:
+    # Python's parser accepts NaN where orjson does not; the variable then fails as a String.
+    content = b'{"query": "query($v: String) { __typename }", "variables": {"v": NaN}}'
+    headers = {**bearer(Role.JUDGE), "content-type": "application/json", "accept-language": "en"}
+
+    response = await hub.client.post("/graphql", content=content, headers=headers)
+
+    assert response.status_code == 200
+    assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
