@@ -191,3 +191,22 @@ def test_chosen_operation(name: str | None, chosen: str | None) -> None:
     operation = chosen_operation(document, name)
 
     assert (operation.name.value if operation and operation.name else None) == chosen
+
+
+async def test_execution_failure_reveals_no_detail(
+    client: tuple[httpx.AsyncClient, HubSchema], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http, schema = client
+    direct = schema.direct
+    assert direct is not None
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("internal detail /srv/secret")
+
+    monkeypatch.setattr(direct, "_execute", broken)
+    status, answer = await respond(http, REQUESTS["typename"], "en")
+
+    assert status == 200
+    assert answer["data"] is None
+    assert answer["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "secret" not in json.dumps(answer)

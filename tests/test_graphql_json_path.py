@@ -165,3 +165,18 @@ async def test_nan_body_still_decodes(hub: Hub) -> None:
 
     assert response.status_code == 200
     assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+@pytest.mark.parametrize(
+    "number", ["123456789012345678901234567890", "-9223372036854775809", "18446744073709551616"]
+)
+async def test_long_integer_keeps_every_digit(hub: Hub, number: str) -> None:
+    # A number where a String is expected: graphql-core quotes the value it received.
+    query = "query($v: String!) { priorRecords(idNumber: $v, purpose: TRIAL) { idNumber } }"
+    content = f'{{"query": "{query}", "variables": {{"v": {number}}}}}'.encode()
+    headers = {**bearer(Role.JUDGE), "content-type": "application/json", "accept-language": "en"}
+
+    response = await hub.client.post("/graphql", content=content, headers=headers)
+
+    message = response.json()["errors"][0]["message"]
+    assert number in message
