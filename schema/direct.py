@@ -30,6 +30,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from schema.errors import client_errors, partial_graphql_errors
+from schema.one_field import OneFieldCache
+from schema.plan import PlannedExecutionContext
 
 if TYPE_CHECKING:
     from schema.errors import HubSchema
@@ -52,6 +54,10 @@ class DirectExecution:
         self.prepare = prepare
         self.hide_suggestions = hide_suggestions
         self._execute = schema._get_execute_function()
+        self._one_fields = OneFieldCache()
+        # A query of one root field skips graphql-core's field machinery (``schema.one_field``),
+        # which completes by plan and so needs the planned execution context.
+        self._planned = schema.execution_context_class is PlannedExecutionContext
 
     async def execute(
         self,
@@ -74,20 +80,27 @@ class DirectExecution:
             return None
 
         schema = self.schema
+        execute_args = {
+            "schema": schema._schema,
+            "document": document,
+            "variable_values": variable_values,
+            # strawberry passes the chosen operation's name, the first one's when none is given.
+            "operation_name": operation.name.value if operation.name else None,
+            "context_value": context_value,
+            "is_awaitable": optimized_is_awaitable,
+            "executor_class": schema.execution_context_class,
+            "operation_extensions": None,
+        }
+        one_field = self._one_fields.get(schema._schema, operation) if self._planned else None
         try:
-            result = self._execute(
-                schema._schema,
-                document,
-                variable_values=variable_values,
-                # strawberry passes the chosen operation's name, the first one's when none is given.
-                operation_name=operation.name.value if operation.name else None,
-                context_value=context_value,
-                is_awaitable=optimized_is_awaitable,
-                executor_class=schema.execution_context_class,
-                operation_extensions=None,
-            )
-            if optimized_is_awaitable(result):
-                result = await result
+            if one_field is not None:
+                result = await one_field.run(
+                    schema._schema, document, variable_values, context_value, self._execute, execute_args
+                )
+            else:
+                result = self._execute(**execute_args)
+                if optimized_is_awaitable(result):
+                    result = await result
         except Exception as exc:  # noqa: BLE001 - as strawberry's execute: an error, never a 500
             error = exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
             schema._process_errors([error])

@@ -75,7 +75,7 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[dict[str, Any]]:
         plan = self._object_plan(return_type, field_details_list)
         if plan is not None:
-            completed = _attempt(plan, result)
+            completed = attempt(plan, result)
             if completed is not GAVE_UP:
                 return completed  # type: ignore[no-any-return]
         return super().complete_object_value(
@@ -137,6 +137,13 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return complete_object
 
+    def compile_field(self, of_type: GraphQLOutputType, details: list[FieldDetails]) -> Complete | None:
+        """Return the plan that completes a value of ``of_type`` for the field of ``details``, or None."""
+        middleware = self.middleware_manager
+        if middleware is not None and middleware.middlewares:
+            return None
+        return self._compile(of_type, details)
+
     def _compile(self, of_type: GraphQLOutputType, details: list[FieldDetails]) -> Complete | None:
         if is_non_null_type(of_type):
             return _non_null(self._compile(of_type.of_type, details))
@@ -183,7 +190,7 @@ def _free_of_directives(nodes: Sequence[FieldNode], fragments: dict[str, Fragmen
     return True
 
 
-def _attempt(plan: Complete, value: Any) -> Any:
+def attempt(plan: Complete, value: Any) -> Any:
     """Return ``plan(value)``, or ``GAVE_UP`` for graphql-core to complete the value and report the error."""
     try:
         return plan(value)

@@ -26,6 +26,8 @@ from hub.settings import Settings
 from schema import build_schema
 from schema.direct import DirectExecution, chosen_operation
 from schema.errors import HubSchema
+from schema.one_field import OneField
+from schema.query import PriorRecords
 from tests.perf.fakes import fresh_metrics
 from tests.security.gql_support import JUVENILE_ID, JuvenileCourt, JuvenilePrison
 from tests.standins import ID_NUMBER, failing, standins
@@ -210,3 +212,47 @@ async def test_execution_failure_reveals_no_detail(
     assert answer["data"] is None
     assert answer["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert "secret" not in json.dumps(answer)
+
+
+async def test_unplanned_value_replays_without_second_lookup(
+    client: tuple[httpx.AsyncClient, HubSchema], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http, schema = client
+    lookups: list[object] = []
+    from_view = PriorRecords.from_view
+
+    def without_number(view: Any, language: str) -> PriorRecords:
+        lookups.append(view)
+        answer = from_view(view, language)
+        answer.id_number = None  # type: ignore[assignment] # a null in a non-null field: the plan gives up
+        return answer
+
+    monkeypatch.setattr(PriorRecords, "from_view", staticmethod(without_number))
+    own = await respond(http, REQUESTS["lookup"], "en")
+    monkeypatch.setattr(schema, "direct", None)
+    strawberry = await respond(http, REQUESTS["lookup"], "en")
+
+    assert own == strawberry
+    assert len(lookups) == 2  # one resolver call for each path, none for the replay
+    paths = {tuple(error["path"]): error["extensions"]["code"] for error in own[1]["errors"]}
+    assert paths[("priorRecords", "idNumber")] == "INTERNAL_SERVER_ERROR"
+    assert own[1]["data"] == {"priorRecords": None}
+
+
+def test_one_field_shapes() -> None:
+    from graphql import parse
+
+    graphql_schema = build_schema(production=False)._schema
+    shapes = {
+        'query { priorRecords(idNumber: "x", purpose: TRIAL) { idNumber } }': True,
+        'query { a: priorRecords(idNumber: "x", purpose: TRIAL) { idNumber } }': True,
+        "query { __typename }": False,
+        "query { a: __typename b: __typename }": False,
+        "query { ...F } fragment F on Query { __typename }": False,
+        'query @skip(if: false) { priorRecords(idNumber: "x", purpose: TRIAL) { idNumber } }': False,
+        "mutation { __typename }": False,
+    }
+    for text, one in shapes.items():
+        operation = chosen_operation(parse(text), None)
+        assert operation is not None
+        assert (OneField.of(graphql_schema, operation) is not None) is one, text
