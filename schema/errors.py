@@ -87,7 +87,7 @@ class HubSchema(strawberry.Schema):
             )
             if result is not None:
                 return result
-        return await super().execute(
+        result = await super().execute(
             query,
             variable_values,
             context_value,
@@ -96,6 +96,16 @@ class HubSchema(strawberry.Schema):
             allowed_operation_types,
             operation_extensions,
         )
+        if result.errors and any(not (error.extensions or {}).get("code") for error in result.errors):
+            # An exception raised by graphql-core's execute itself skips HubErrors' hook, which
+            # gives every error a code: localise and mask such errors here.
+            language = _language(context_value)
+            hide = self.config.disable_field_suggestions  # set in production, as ProductionHubErrors is
+            result.errors = [
+                error if (error.extensions or {}).get("code") else client_error(error, language, hide)
+                for error in result.errors
+            ]
+        return result
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -256,3 +256,21 @@ def test_one_field_shapes() -> None:
         operation = chosen_operation(parse(text), None)
         assert operation is not None
         assert (OneField.of(graphql_schema, operation) is not None) is one, text
+
+
+async def test_strawberry_path_failure_reveals_no_detail(
+    client: tuple[httpx.AsyncClient, HubSchema], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http, schema = client
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("internal detail /srv/secret")
+
+    monkeypatch.setattr(schema, "direct", None)
+    monkeypatch.setattr(schema, "_get_execute_function", lambda: broken)
+    status, answer = await respond(http, REQUESTS["typename"], "zh-CN")
+
+    assert status == 200
+    assert answer["data"] is None
+    assert answer["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "secret" not in json.dumps(answer)
