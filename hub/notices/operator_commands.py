@@ -17,7 +17,7 @@ from hub.deadlines import DeadlineRules
 from hub.notices.cli_support import notice_audit_log, notice_calendar, open_store, run_work
 from hub.notices.drafts import reason_text
 from hub.notices.poll import newest_notices
-from hub.notices.redeliver import make_due_now
+from hub.notices.redeliver import STATUS_NAMES_ZH, make_due_now
 from hub.notices.views import row_due_dates
 from hub.settings_load import load_settings
 from hub.store import NoticeStatus
@@ -118,7 +118,7 @@ def _notice_cells(row: Mapping[str, Any], rules: DeadlineRules, calendar: Holida
         details.append(reason_text(str(row["attention_reason"])))
     return [
         str(row["id"]),
-        str(row["status"]),
+        status_label(str(row["status"])),
         str(row["case_number"]),
         str(row["person_name_masked"]),
         str(row["id_number_masked"] or "-"),
@@ -127,6 +127,11 @@ def _notice_cells(row: Mapping[str, Any], rules: DeadlineRules, calendar: Holida
         str(row["attempts"]),
         " ".join(details) or "-",
     ]
+
+
+def status_label(status: str) -> str:
+    """Show a notice status as the console names it, then as GraphQL spells it: ``已签收 RECEIVED``."""
+    return f"{STATUS_NAMES_ZH.get(status, status)} {status.upper()}"
 
 
 def _county_label(code: str | None) -> str:

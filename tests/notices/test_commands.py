@@ -32,6 +32,7 @@ from hub.notices.commands import (
     redeliver_command,
 )
 from hub.notices.delivery import _claim
+from hub.notices.operator_commands import status_label
 from hub.store import Store, create_store, hub_locks, migrate
 from hub.store.audit_tables import audit_entries
 from hub.store_folder import note_new_store_file
@@ -93,10 +94,10 @@ def test_migrate_poll_deliver_and_receipts_carry_a_judgment_to_a_receipt(
     assert "送达 1 份" in delivered.output
     assert "已签收 1 份" in received.output
     rows = listed_rows(listed.output)
-    assert [row["status"] for row in rows].count("needs_attention") == 2
+    assert [row["status"] for row in rows].count(status_label("needs_attention")) == 2
     # Only the notice without an effective date lacks a notice deadline.
     assert [row["notice due"] for row in rows].count("-") == 1
-    assert "received" in [row["status"] for row in rows]
+    assert status_label("received") in [row["status"] for row in rows]
     assert "513425198807070013" not in listed.output
     assert record["county_code"] == "513402"
 
@@ -286,7 +287,7 @@ def test_notices_filter_by_status(hub_env: str) -> None:
     assert result.exit_code == 0, result.output
     rows = listed_rows(result.output)
     assert [row["case number"] for row in rows] == [case(4), case(3)]
-    assert {row["status"] for row in rows} == {"needs_attention"}
+    assert {row["status"] for row in rows} == {status_label("needs_attention")}
     assert result.output.splitlines()[-1] == "共 2 份通知书。 / Notices listed: 2."
 
 
@@ -297,7 +298,9 @@ def test_notices_repeated_status_lists_each(hub_env: str) -> None:
 
     assert result.exit_code == 0, result.output
     rows = listed_rows(result.output)
-    assert [row["status"] for row in rows] == ["routed_to_police", "pending", "pending"]
+    assert [row["status"] for row in rows] == [
+        status_label(s) for s in ("routed_to_police", "pending", "pending")
+    ]
     assert [row["case number"] for row in rows] == [case(5), case(2), case(1)]
 
 
@@ -321,7 +324,7 @@ def test_notices_filter_by_status_and_county(hub_env: str) -> None:
     assert result.exit_code == 0, result.output
     [row] = listed_rows(result.output)
     assert row["case number"] == case(1)
-    assert row["status"] == "pending"
+    assert row["status"] == "待发送 PENDING"
 
 
 def test_notices_show_header_county_names_and_masks(hub_env: str) -> None:
