@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NotRequired, TypedDict
 
+from simulators.codes import ETHNICITY_NAMES, SEX_NAMES
 from simulators.court import store
 
 
@@ -56,8 +57,8 @@ def rows_from_json(data: JudgmentIn) -> tuple[store.PartyRow, store.Row]:
     party = store.PartyRow(
         XM=person["name"],
         SFZH=person["id_number"],
-        XB=store.SEX_TEXT.get(person.get("sex_code", ""), "未知"),
-        MZ=store.ETHNICITY_TEXT.get(person.get("ethnicity_code", ""), "其他"),
+        XB=SEX_NAMES.get(person.get("sex_code", ""), "未知"),
+        MZ=ETHNICITY_NAMES.get(person.get("ethnicity_code", ""), "其他"),
         CSRQ=_compact(person.get("birth_date")),
         JZDXZQH=person.get("county_code"),
     )

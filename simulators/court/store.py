@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any, TypedDict
 
 from adapters.casenumber import try_parse_case_number
+from simulators.codes import ETHNICITY_NAMES, SEX_NAMES
 from simulators.model import Dataset, SimJudgment, SimPerson
 
 VERDICT_TEXT = {"guilty": "有罪", "guilty_exempt": "有罪免予刑事处罚", "not_guilty": "无罪"}
@@ -36,16 +37,6 @@ CORRECTION_TEXT = {
     "suspended_sentence": "缓刑",
     "parole": "假释",
     "temporary_service_outside_prison": "暂予监外执行",
-}
-SEX_TEXT = {"1": "男", "2": "女"}
-ETHNICITY_TEXT = {
-    "01": "汉族",
-    "03": "回族",
-    "04": "藏族",
-    "06": "苗族",
-    "07": "彝族",
-    "20": "傈僳族",
-    "27": "纳西族",
 }
 
 _SCHEMA = """
@@ -115,8 +106,8 @@ def party_from_person(person: SimPerson, judgment: SimJudgment) -> PartyRow:
     return PartyRow(
         XM=person.name,
         SFZH=id_number,
-        XB=SEX_TEXT.get(person.sex_code, "未知"),
-        MZ=ETHNICITY_TEXT.get(person.ethnicity_code, "其他"),
+        XB=SEX_NAMES.get(person.sex_code, "未知"),
+        MZ=ETHNICITY_NAMES.get(person.ethnicity_code, "其他"),
         CSRQ=_date_text(person.birth_date),
         JZDXZQH=person.county_code,
     )

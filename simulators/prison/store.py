@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Column, Date, MetaData, String, Table
 
+from simulators.codes import ETHNICITY_NAMES, SEX_NAMES
 from simulators.model import Dataset, SimPerson
 from simulators.sqlload import recreate
 
@@ -65,16 +66,6 @@ zf_sfdj = Table(
     Column("sflx", String(10)),
 )
 
-SEX_NAMES = {"1": "男", "2": "女"}
-ETHNICITY_NAMES = {
-    "01": "汉族",
-    "03": "回族",
-    "04": "藏族",
-    "06": "苗族",
-    "07": "彝族",
-    "20": "傈僳族",
-    "27": "纳西族",
-}
 RELEASE_TYPES = {"release": "刑满释放", "parole": "假释"}
 
 
