@@ -207,8 +207,13 @@ class DocumentLimits(SchemaExtension):
             document = _cached_parse(query, max_tokens=MAX_TOKENS)
         except GraphQLError:
             return None
-        rules = (*specified_rules, DEPTH_RULE, ALIAS_RULE, *cls.extra_rules)
-        return None if _cached_validate(schema, SameDocument(document), rules) else document
+        return None if _cached_validate(schema, SameDocument(document), cls._rules()) else document
+
+    @classmethod
+    @functools.cache
+    def _rules(cls) -> tuple[type[ASTValidationRule], ...]:
+        """Return the rules the hook validates with, built once per class."""
+        return (*specified_rules, DEPTH_RULE, ALIAS_RULE, *cls.extra_rules)
 
 
 class ProductionDocumentLimits(DocumentLimits):

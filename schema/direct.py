@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
+from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -80,27 +81,31 @@ class DirectExecution:
             return None
 
         schema = self.schema
-        execute_args = {
-            "schema": schema._schema,
-            "document": document,
-            "variable_values": variable_values,
-            # strawberry passes the chosen operation's name, the first one's when none is given.
-            "operation_name": operation.name.value if operation.name else None,
-            "context_value": context_value,
-            "is_awaitable": optimized_is_awaitable,
-            "executor_class": schema.execution_context_class,
-            "operation_extensions": None,
-        }
+
+        async def core(middleware: list[Any] | None) -> GraphQLExecutionResult:
+            result = self._execute(
+                schema._schema,
+                document,
+                variable_values=variable_values,
+                # strawberry passes the chosen operation's name, the first one's when none is given.
+                operation_name=operation.name.value if operation.name else None,
+                context_value=context_value,
+                middleware=middleware,
+                is_awaitable=optimized_is_awaitable,
+                executor_class=schema.execution_context_class,
+                operation_extensions=None,
+            )
+            if optimized_is_awaitable(result):
+                result = await result
+            assert isinstance(result, GraphQLExecutionResult)
+            return result
+
         one_field = self._one_fields.get(schema._schema, operation) if self._planned else None
         try:
             if one_field is not None:
-                result = await one_field.run(
-                    schema._schema, document, variable_values, context_value, self._execute, execute_args
-                )
+                result = await one_field.run(schema._schema, document, variable_values, context_value, core)
             else:
-                result = self._execute(**execute_args)
-                if optimized_is_awaitable(result):
-                    result = await result
+                result = await core(None)
         except Exception as exc:  # noqa: BLE001 - as strawberry's execute: an error, never a 500
             error = exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
             schema._process_errors([error])

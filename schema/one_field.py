@@ -18,7 +18,7 @@ the resolver never runs twice."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +44,8 @@ from schema.plan import GAVE_UP, Complete, PlannedExecutionContext, attempt
 # Compiled operations kept, an LRU: unique query texts cannot grow memory.
 CACHE_SIZE = 256
 
-Execute = Callable[..., Any]
+# graphql-core's execution of the whole request, with the middleware given (None for none).
+Core = Callable[[list[Any] | None], Awaitable[ExecutionResult]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +87,9 @@ class OneField:
         document: DocumentNode,
         variable_values: dict[str, Any] | None,
         context_value: Any,
-        execute: Execute,
-        execute_args: dict[str, Any],
+        core: Core,
     ) -> ExecutionResult:
-        """Execute the operation; ``execute`` with ``execute_args`` is graphql-core's path for the rest."""
+        """Execute the operation; ``core`` executes the whole request on graphql-core, with middleware."""
         name = self.operation.name.value if self.operation.name else None
         executor = PlannedExecutionContext.build(
             schema,
@@ -102,9 +102,11 @@ class OneField:
             operation_extensions=None,
         )
         if isinstance(executor, list):  # invalid variables: graphql-core reports them
-            return await _awaited(execute(**execute_args))
+            return await core(None)
         assert isinstance(executor, PlannedExecutionContext)
         plan = self._plan(executor)
+        if plan is None:
+            return await core(None)
         try:
             args = (
                 get_argument_values(
@@ -114,9 +116,7 @@ class OneField:
                 else {}
             )
         except GraphQLError:
-            return await _awaited(execute(**execute_args))
-        if plan is None:
-            return await _awaited(execute(**execute_args))
+            return await core(None)
 
         root = schema.query_type
         assert isinstance(root, GraphQLObjectType)
@@ -130,10 +130,10 @@ class OneField:
             if optimized_is_awaitable(value):
                 value = await value
         except Exception as exc:  # noqa: BLE001 - graphql-core reports it, through the replay
-            return await self._replay(_Raised(exc), execute, execute_args)
+            return await self._replay(_Raised(exc), core)
         completed = attempt(plan, value)
         if completed is GAVE_UP:
-            return await self._replay(value, execute, execute_args)
+            return await self._replay(value, core)
         return ExecutionResult({self.key: completed}, None)
 
     def _plan(self, executor: PlannedExecutionContext) -> Complete | None:
@@ -142,7 +142,7 @@ class OneField:
             self.planned = True
         return self.plan
 
-    async def _replay(self, outcome: Any, execute: Execute, execute_args: dict[str, Any]) -> ExecutionResult:
+    async def _replay(self, outcome: Any, core: Core) -> ExecutionResult:
         """Execute the document on graphql-core with ``outcome`` in place of the root field's resolver."""
 
         def replaying(next_: Any, root: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
@@ -152,7 +152,7 @@ class OneField:
                 raise outcome.error
             return outcome
 
-        return await _awaited(execute(**execute_args, middleware=[replaying]))
+        return await core([replaying])
 
 
 class OneFieldCache:
@@ -173,10 +173,3 @@ class OneFieldCache:
         while len(self._fields) > CACHE_SIZE:
             self._fields.popitem(last=False)
         return field
-
-
-async def _awaited(result: Any) -> ExecutionResult:
-    if optimized_is_awaitable(result):
-        result = await result
-    assert isinstance(result, ExecutionResult)
-    return result
