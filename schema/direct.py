@@ -6,10 +6,10 @@ execution context, and looks up every hook of every extension. The hub's schema,
 has two extensions: ``DocumentLimits``, which parses and validates each query text once,
 and ``HubErrors``, which adds the partial errors and localises every error. Together
 they need no per-request machinery. On a warm lookup, measured in one process, that
-machinery took 0.08 of 0.57 ms of CPU (``bench.lookup_cost``).
+machinery took about 0.09 of 0.58 ms of CPU (``bench.lookup_cost``).
 
 ``DirectExecution`` takes a request that parsed and validated without errors, names an
-operation the document has, and asks for a query or a mutation the transport allows. It
+operation the document has, and requests a query or a mutation the transport allows. It
 runs graphql-core's ``execute`` as strawberry would, with the schema's execution context
 class, then does what the two extensions do after it: log each error once through the
 schema, add the partial errors and localise everything. Any other request, and every

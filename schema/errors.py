@@ -80,7 +80,9 @@ class HubSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         if allowed_operation_types is not None:
-            allowed_operation_types = tuple(allowed_operation_types)  # read here and maybe by strawberry
+            allowed_operation_types = tuple(
+                allowed_operation_types
+            )  # read here, then perhaps again by strawberry
         if self.direct is not None and root_value is None and not operation_extensions:
             result = await self.direct.execute(
                 query, variable_values, context_value, operation_name, allowed_operation_types

@@ -41,7 +41,7 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 
 from schema.plan import GAVE_UP, Complete, PlannedExecutionContext, attempt
 
-# Compiled operations kept, an LRU: unique query texts cannot grow memory.
+# Operations kept with their root fields in an LRU, so unique query texts cannot grow memory.
 CACHE_SIZE = 256
 
 # graphql-core's execution of the whole request, with the middleware given (None for none).

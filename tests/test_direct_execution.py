@@ -252,10 +252,10 @@ def test_one_field_shapes() -> None:
         'query @skip(if: false) { priorRecords(idNumber: "x", purpose: TRIAL) { idNumber } }': False,
         "mutation { __typename }": False,
     }
-    for text, one in shapes.items():
+    for text, single in shapes.items():
         operation = chosen_operation(parse(text), None)
         assert operation is not None
-        assert (OneField.of(graphql_schema, operation) is not None) is one, text
+        assert (OneField.of(graphql_schema, operation) is not None) is single, text
 
 
 async def test_strawberry_path_failure_reveals_no_detail(
