@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import CHAR, Column, Integer, MetaData, String, Table
 
+from simulators.codes import ETHNICITY_NAMES as NATIONAL_ETHNICITY_NAMES
 from simulators.model import Dataset, SimPerson
 from simulators.sqlload import char_date, recreate
 
@@ -98,12 +99,9 @@ T_XZJL = Table(
 )
 
 SEX_CODES = {"1": "M", "2": "F"}
-ETHNICITY_NAMES = {
-    "01": "汉族",
-    "03": "回族",
-    "04": "藏族",
-    "06": "苗族",
-    "07": "彝族",
+# The police system's ethnicity table lacks some national codes (傈僳族, 纳西族) and has
+# two of its own; residents with a missing code are recorded as 其他 (57).
+ETHNICITY_NAMES = {code: NATIONAL_ETHNICITY_NAMES[code] for code in ("01", "03", "04", "06", "07")} | {
     "57": "其他",
     "58": "外国血统",
 }
