@@ -1,7 +1,9 @@
 """Reject request bodies larger than a configured number of bytes with 413.
 
-A declared ``Content-Length`` over the limit is rejected before the body is read. A
-chunked body is counted as it arrives and rejected once it passes the limit. The 413
+A declared ``Content-Length`` over the limit is rejected before the body is read. A body
+of a declared length within the limit passes unwrapped, because the server reads no more
+than that length. A chunked body is counted as it arrives and rejected once it passes the
+limit. The 413
 carries one GraphQL error with code ``PAYLOAD_TOO_LARGE`` and no ``data``, in the
 caller's ``Accept-Language``, as the hub's other rejected requests do.
 """
@@ -34,9 +36,14 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
 
-        declared = _content_length(scope)
+        declared, chunked = _framing(scope)
         if declared is not None and declared > self.max_body_bytes:
             await self._reject(scope, receive, send)
+            return
+        if declared is not None and not chunked:
+            # The server reads exactly the declared length as the body (RFC 9112, 6.3), so
+            # there is nothing left to count.
+            await self.app(scope, receive, send)
             return
 
         received = 0
@@ -79,11 +86,17 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _content_length(scope: Scope) -> int | None:
+def _framing(scope: Scope) -> tuple[int | None, bool]:
+    """Return the declared ``Content-Length`` (None when absent or unreadable) and whether
+    the request names a ``Transfer-Encoding``, which overrides any length."""
+    declared: int | None = None
+    chunked = False
     for name, value in scope["headers"]:
         if name == b"content-length":
             try:
-                return int(value)
+                declared = int(value)
             except ValueError:
-                return None
-    return None
+                declared = None
+        elif name == b"transfer-encoding":
+            chunked = True
+    return declared, chunked

@@ -243,6 +243,41 @@ def test_oversized_chunked_body_is_rejected(serve: ServeApp) -> None:
     assert error["message"].startswith("The request body exceeds the limit of 1024 bytes;")
 
 
+async def _through_limit(headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[bool, int]:
+    """Send one request through the body-size limit; return whether the app read a body, and the status."""
+    from starlette.types import Message, Receive, Scope, Send
+
+    from hub.limits import BodySizeLimitMiddleware
+
+    read: list[bytes] = []
+    sent: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        read.append((await receive())["body"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": headers}
+    await BodySizeLimitMiddleware(app, max_body_bytes=16)(scope, receive, send)
+    return bool(read), sent[0]["status"]
+
+
+async def test_body_within_declared_length_passes() -> None:
+    assert await _through_limit([(b"content-length", b"10")], b"x" * 10) == (True, 200)
+
+
+async def test_transfer_encoding_overrides_declared_length() -> None:
+    headers = [(b"content-length", b"10"), (b"transfer-encoding", b"chunked")]
+
+    assert await _through_limit(headers, b"x" * 40) == (False, 413)  # counted, and stopped while read
+
+
 def test_shutdown_closes_adapters() -> None:
     adapters = standins()
     server = ServerThread(create_app(Settings(), adapters=adapters))
