@@ -59,15 +59,23 @@ class _Windows:
     def __init__(self, quotas: Mapping[str, Sequence[Quota]], clock: Clock) -> None:
         self.quotas = {operation: tuple(items) for operation, items in quotas.items()}
         self.clock = clock
+        # Each quota with its window's length and the start of its keys, worked out once:
+        # every lookup counts against two windows.
+        self._prefixed = {
+            operation: tuple(
+                (quota, quota.seconds, f"{KEY_PREFIX}:{operation}:{quota.window}:") for quota in items
+            )
+            for operation, items in self.quotas.items()
+        }
 
     def keys(self, user_id: str, operation: str) -> list[tuple[Quota, str, int]]:
         """Return each quota of ``operation`` with its key and the seconds until its window ends."""
         now = self.clock()
         found = []
-        for quota in self.quotas.get(operation, ()):
-            bucket = int(now // quota.seconds)
-            reset_in = max(1, int((bucket + 1) * quota.seconds - now))
-            found.append((quota, f"{KEY_PREFIX}:{operation}:{quota.window}:{bucket}:{user_id}", reset_in))
+        for quota, seconds, prefix in self._prefixed.get(operation, ()):
+            bucket = int(now // seconds)
+            reset_in = max(1, int((bucket + 1) * seconds - now))
+            found.append((quota, f"{prefix}{bucket}:{user_id}", reset_in))
         return found
 
     def capacity(self, operation: str) -> int | None:
