@@ -55,7 +55,7 @@ class DirectExecution:
         self.prepare = prepare
         self.hide_suggestions = hide_suggestions
         self._execute = schema._get_execute_function()
-        self._one_fields = OneFieldCache()
+        self._one_fields = OneFieldCache(schema.schema_converter)
         # A query of one root field skips graphql-core's field machinery (``schema.one_field``),
         # which completes by plan and so needs the planned execution context.
         self._planned = schema.execution_context_class is PlannedExecutionContext

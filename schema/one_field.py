@@ -38,8 +38,10 @@ from graphql.execution.collect_fields import FieldDetails
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from schema.plan import GAVE_UP, Complete, PlannedExecutionContext, attempt
+from schema.resolver_call import Resolve, direct_resolver
 
 # Operations kept with their root fields in an LRU, so unique query texts cannot grow memory.
 CACHE_SIZE = 256
@@ -56,17 +58,28 @@ class _Raised:
 class OneField:
     """The single root field of a query operation, with the plan that completes its value."""
 
-    def __init__(self, operation: OperationDefinitionNode, node: FieldNode, field: GraphQLField) -> None:
+    def __init__(
+        self, operation: OperationDefinitionNode, node: FieldNode, field: GraphQLField, resolve: Resolve
+    ) -> None:
         self.operation = operation
         self.node = node
         self.field = field
+        self.resolve = resolve
         self.key = node.alias.value if node.alias else node.name.value
         self.plan: Complete | None = None
         self.planned = False
 
     @staticmethod
-    def of(schema: GraphQLSchema, operation: OperationDefinitionNode) -> OneField | None:
-        """Return the operation's one root field, or None for any other shape of operation."""
+    def of(
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        converter: GraphQLCoreConverter | None = None,
+    ) -> OneField | None:
+        """Return the operation's one root field, or None for any other shape of operation.
+
+        With strawberry's ``converter``, a resolver that allows it is called directly
+        (``schema.resolver_call``); otherwise through the field's ``resolve``.
+        """
         if operation.operation is not OperationType.QUERY or operation.directives:
             return None
         selections = operation.selection_set.selections
@@ -79,7 +92,8 @@ class OneField:
         field = root.fields.get(node.name.value)
         if field is None or field.resolve is None:
             return None
-        return OneField(operation, node, field)
+        direct = direct_resolver(field, converter) if converter is not None else None
+        return OneField(operation, node, field, direct or _through(field.resolve))
 
     async def run(
         self,
@@ -123,10 +137,8 @@ class OneField:
         info: GraphQLResolveInfo[Any] = executor.build_resolve_info(
             self.field, [self.node], root, Path(None, self.key, root.name)
         )
-        resolve = self.field.resolve
-        assert resolve is not None
         try:
-            value = resolve(None, info, **args)
+            value = self.resolve(info, args)
             if optimized_is_awaitable(value):
                 value = await value
         except Exception as exc:  # noqa: BLE001 - graphql-core reports it, through the replay
@@ -155,10 +167,16 @@ class OneField:
         return await core([replaying])
 
 
+def _through(resolve: Callable[..., Any]) -> Resolve:
+    """Call the field's graphql-core resolver with the root value (None) as its source."""
+    return lambda info, args: resolve(None, info, **args)
+
+
 class OneFieldCache:
     """``OneField.of`` for each operation node, kept in an LRU of ``CACHE_SIZE`` operations."""
 
-    def __init__(self) -> None:
+    def __init__(self, converter: GraphQLCoreConverter | None = None) -> None:
+        self.converter = converter
         self._fields: OrderedDict[int, tuple[OperationDefinitionNode, OneField | None]] = OrderedDict()
 
     def get(self, schema: GraphQLSchema, operation: OperationDefinitionNode) -> OneField | None:
@@ -168,7 +186,7 @@ class OneFieldCache:
             self._fields.move_to_end(key)
             return cached[1]
         # The node is kept with its field, so no other node can take its id meanwhile.
-        field = OneField.of(schema, operation)
+        field = OneField.of(schema, operation, self.converter)
         self._fields[key] = (operation, field)
         while len(self._fields) > CACHE_SIZE:
             self._fields.popitem(last=False)
