@@ -77,7 +77,8 @@ def create_app(
     they are unless ``wrap`` is True. ``notice_settings`` and ``perf_settings`` replace
     those sections of ``settings``, for tests. ``serving`` is for the process that serves
     the app (``hub serve``, the demo): once started, it tunes that process's garbage
-    collector (``hub.gc_tuning``).
+    collector (``hub.gc_tuning``). On a SQLite store it also commits lookup audit entries
+    from a child process (``hub.audit_process``) unless ``HUB_AUDIT_WRITER`` is ``thread``.
     """
     settings = settings or Settings()
     notice_settings = notice_settings or settings
@@ -129,7 +130,16 @@ def create_app(
     ]
     linked = LinkedLookup(service, identity, fetchers, timeout_s=max(settings.timeouts().values()))
     batch = BatchRecords(adapters, settings.timeouts(), linked)
-    lookups = LookupService(linked, store, audit, limiter, subject_key=subject, batch=batch, metrics=metrics)
+    lookups = LookupService(
+        linked,
+        store,
+        audit,
+        limiter,
+        subject_key=subject,
+        batch=batch,
+        metrics=metrics,
+        audit_child_process=serving and perf.audit_writer == "process",
+    )
     services = Services(lookups, notices, AuditDesk(store, subject), identity, SourceHealthDesk(supervisor))
 
     @contextlib.asynccontextmanager
@@ -140,6 +150,7 @@ def create_app(
         if invalidations is not None:
             invalidations.begin()
         if serving:
+            await lookups.start()
             tune_for_serving(perf.gc_gen0_threshold)
         yield
         if invalidations is not None:

@@ -166,6 +166,7 @@ class LookupService:
         batch: BatchPriorRecords | None = None,
         max_batch: int = MAX_BATCH,
         metrics: HubMetrics = METRICS,
+        audit_child_process: bool = False,
     ) -> None:
         self.records = records
         self.store = store
@@ -175,7 +176,7 @@ class LookupService:
         self.max_batch = max_batch
         self.metrics = metrics
         self._subject_key = subject_key
-        self._writer = AuditGroupWriter(store.engine, audit)
+        self._writer = AuditGroupWriter(store.engine, audit, child_process=audit_child_process)
 
     async def lookup(
         self,
@@ -328,6 +329,10 @@ class LookupService:
     async def record(self, entries: Sequence[AuditEntry]) -> list[int]:
         """Append ``entries`` to the audit log in one transaction; return their sequences."""
         return await self._writer.append(entries)
+
+    async def start(self) -> None:
+        """Start the audit writer's child process, if it has one (``hub.audit_process``)."""
+        await self._writer.start()
 
     async def aclose(self) -> None:
         await self._writer.aclose()

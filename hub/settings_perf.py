@@ -103,6 +103,12 @@ class PerfSettings(BaseSettings):
         "generation in a serving process, whose start-up objects are also frozen; 0 leaves the "
         "collector as Python sets it (700)",
     )
+    audit_writer: Literal["process", "thread"] = Field(
+        default="process",
+        description="HUB_AUDIT_WRITER: where a serving hub on a SQLite store commits lookup audit "
+        "entries: 'process', a child process that leaves the event loop the GIL, or 'thread', a "
+        "thread of the serving process; PostgreSQL commits on the event loop either way",
+    )
 
     metrics_enabled: bool = Field(default=True, description="HUB_METRICS_ENABLED: serve /metrics")
     metrics_token: SecretStr | None = Field(

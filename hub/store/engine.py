@@ -83,10 +83,19 @@ def blocking_twin(engine: AsyncEngine) -> Engine | None:
     transaction, not once per statement as through aiosqlite. PostgreSQL's driver has no
     such hand-off, and an in-memory database cannot be opened twice.
     """
-    if _sqlite_file(engine.url) is None:
+    return blocking_sqlite_engine(engine.url)
+
+
+def blocking_sqlite_engine(url: str | URL) -> Engine | None:
+    """Return a synchronous engine on the SQLite file ``url`` names, with the store's pragmas, or None.
+
+    None for another store, or for an in-memory database, which a second engine cannot open.
+    """
+    url = make_url(url)
+    if _sqlite_file(url) is None:
         return None
     twin = create_blocking_engine(
-        engine.url.set(drivername="sqlite+pysqlite"),
+        url.set(drivername="sqlite+pysqlite"),
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     )
     event.listen(twin, "connect", _sqlite_pragmas)
