@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -32,6 +33,8 @@ CYCLE_S = float(os.environ.get("HUB_DEMO_CYCLE_S", "2"))
 AUTO_RECEIPT_S = 3.0
 STARTUP_TIMEOUT_S = 120.0
 WATCH_INTERVAL_S = 2.0
+# Seconds the watcher waits, after a child has died of a signal, for the demo to show it is stopping.
+SIGNAL_GRACE_S = 1.0
 
 
 def wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
@@ -121,17 +124,26 @@ def start_notice_flow(log: IO[bytes]) -> list[subprocess.Popen[bytes]]:
     ]
 
 
-def watch_children(children: list[subprocess.Popen[bytes]], stop: threading.Event) -> None:
+def watch_children(
+    children: list[subprocess.Popen[bytes]],
+    stop: threading.Event,
+    stopping: Callable[[], bool] = lambda: False,
+) -> None:
     """Print one line when a stand-in or a poll loop exits while the demo runs.
 
     The hub keeps serving without it (that agency's source reports UNAVAILABLE), so the
-    line is the only sign in the demo's terminal.
+    line is the only sign in the demo's terminal. A child ended by a signal while the demo
+    is ``stopping`` got the operator's Ctrl+C or SIGTERM to the whole group, so nothing is
+    printed for it.
     """
     reported: set[int] = set()
     while not stop.wait(WATCH_INTERVAL_S):
         for child in children:
             code = child.poll()
             if code is not None and child.pid not in reported:
+                # The demo's own server may see the same signal a moment later than its child.
+                if code < 0 and (stop.wait(SIGNAL_GRACE_S) or stopping()):
+                    return
                 reported.add(child.pid)
                 words = [str(part) for part in child.args[2:4]]  # type: ignore[index]
                 command = " ".join(word for word in words if not word.startswith("-"))
@@ -218,7 +230,12 @@ def main() -> None:
             build_person_index(notice_log)
             children += start_notice_flow(notice_log)
 
-            watcher = threading.Thread(target=watch_children, args=(children, stopping), daemon=True)
+            servers: list[uvicorn.Server] = []
+            watcher = threading.Thread(
+                target=watch_children,
+                args=(children, stopping, lambda: any(server.should_exit for server in servers)),
+                daemon=True,
+            )
             watcher.start()
             from hub.app import create_app
             from hub.logging import configure_logging
@@ -230,6 +247,7 @@ def main() -> None:
                 app, host=settings.host, port=settings.port, log_config=None, access_log=False
             )
             server = uvicorn.Server(config)
+            servers.append(server)
             lines = banner(settings.host, settings.port)
             threading.Thread(
                 target=announce_when_listening, args=(server, lines, stopping), daemon=True

@@ -115,3 +115,40 @@ def test_exit_on_signal_exits_cleanly() -> None:
         exit_on_signal(signal.SIGTERM, None)
 
     assert stopped.value.code == 0
+
+
+def _exited(code: int) -> subprocess.Popen[bytes]:
+    """Start a child that exits with ``code``, or is killed by signal ``-code``, and wait for it."""
+    if code < 0:
+        script = f"import os; os.kill(os.getpid(), {-code})"
+    else:
+        script = f"raise SystemExit({code})"
+    child = subprocess.Popen([sys.executable, "-c", script, "simulators", "serve"])
+    child.wait(timeout=30)
+    return child
+
+
+@pytest.mark.parametrize(
+    ("code", "stopping", "printed"),
+    [(1, False, True), (-signal.SIGTERM, False, True), (-signal.SIGTERM, True, False), (1, True, True)],
+)
+def test_watcher_reports_unexpected_exits_only(
+    code: int,
+    stopping: bool,
+    printed: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(demo, "WATCH_INTERVAL_S", 0.01)
+    monkeypatch.setattr(demo, "SIGNAL_GRACE_S", 0.01)
+    stop = threading.Event()
+    watcher = threading.Thread(target=demo.watch_children, args=([_exited(code)], stop, lambda: stopping))
+    watcher.start()
+    watcher.join(timeout=0.5)
+    stop.set()
+    watcher.join(timeout=5)
+
+    out = capsys.readouterr().out
+    assert ("A demo process exited" in out) is printed
+    if printed:
+        assert f"status {code}" in out
