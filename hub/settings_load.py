@@ -64,6 +64,9 @@ def _reason_zh(error: Any) -> str:
         key: f"{value:g}" if isinstance(value, float) else value
         for key, value in (error.get("ctx") or {}).items()
     }
+    if isinstance(limits.get("expected"), str):
+        # pydantic words the choices in English: "'a', 'b' or 'c'".
+        limits["expected"] = limits["expected"].replace(" or ", "、").replace(", ", "、")
     try:
         return template.format(**limits)
     except (KeyError, IndexError):

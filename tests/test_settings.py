@@ -123,7 +123,7 @@ def test_tracing_accepts_any_case_and_empty(written: str, read: str, monkeypatch
     [
         ("HUB_LEASE_S", "-1", "HUB_LEASE_S 应大于 0。"),
         ("HUB_PORT", "abc", "HUB_PORT 应为整数"),
-        ("HUB_TRACING", "bogus", "HUB_TRACING 应为以下之一：'off', 'otlp' or 'console'"),
+        ("HUB_TRACING", "bogus", "HUB_TRACING 应为以下之一：'off'、'otlp'、'console'"),
         ("HUB_AUTH_ALGORITHMS", "[1]", "HUB_AUTH_ALGORITHMS 应为文本"),
         ("HUB_BUREAU_ENDPOINTS", "not json", "HUB_BUREAU_ENDPOINTS 应为有效的 JSON"),
     ],
