@@ -16,8 +16,8 @@ time over a round of lookups of the same cached people, the lowest of several ro
 - ``bare``: the bare endpoint's request through its ASGI app.
 
 The GraphQL execution of the answer is about ``hub - floor - service``. The audit commit's
-SQLite work runs in aiosqlite's thread and is not counted; the main thread is the one a
-one-worker server saturates.
+SQLite work runs in the audit writer's child process (``hub.audit_process``) and is not
+counted, because the main thread is the one a one-worker server saturates.
 
     python -m bench.lookup_cost [--lookups 2000] [--rounds 7] [--people 50]
 

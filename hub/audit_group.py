@@ -46,10 +46,11 @@ DEFAULT_MAX_GROUP = 500
 # microseconds, and the fan-out benchmark's lone lookups did not slow down.
 DEFAULT_GATHER_ROUNDS = 8
 # The same with a child process writing (``hub.audit_process``), which takes no GIL from the
-# loop. There a group committing is what lookups wait on, so the writer takes the next
+# loop. There lookups wait on the group being committed, so the writer takes the next
 # group sooner. Measured on a 2-core machine (``bench.throughput``): with 8 rounds the loop
 # thread ran about 79 % of the wall time and served about 2,300 lookups a second, with 2
 # rounds 93 to 96 % and about 2,450 to 2,550.
+# NOTE: measured only with 32 connections on one machine, where 4 rounds lost a sixth.
 DEFAULT_CHILD_GATHER_ROUNDS = 2
 
 _Waiter = tuple[list[AuditEntry], "asyncio.Future[list[int]]"]

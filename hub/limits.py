@@ -88,7 +88,11 @@ def error_response(
 
 def _framing(scope: Scope) -> tuple[int | None, bool]:
     """Return the declared ``Content-Length`` (None when absent or unreadable) and whether
-    the request names a ``Transfer-Encoding``, which overrides any length."""
+    the request names a ``Transfer-Encoding``.
+
+    With a ``Transfer-Encoding`` the declared length does not bound the body, so the body
+    is counted. A declared length over the limit is rejected either way.
+    """
     declared: int | None = None
     chunked = False
     for name, value in scope["headers"]:

@@ -261,7 +261,7 @@ def filter_lookup(
     info = result.case_information
     detentions_open = public_order_seal(purpose, principal).visible
     if not hidden and not unchecked and (detentions_open or not info.administrative_detentions):
-        # Nothing hidden: every judgment is seen, in its order, so the result stands as it is.
+        # Nothing hidden: every judgment is seen, in its order, so the result is returned unchanged.
         return FilteredLookup(result, filtered, bool(info.administrative_detentions))
 
     kept_info = _unchecked_information(info) if unchecked else _unlinked_information(info, hidden)
