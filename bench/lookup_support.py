@@ -226,11 +226,31 @@ def summary(samples: Sequence[float]) -> dict[str, float]:
     }
 
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
+def rss_kib(pid: int, *, with_children: bool = False) -> int:
+    """Return the resident set (VmRSS) of ``pid``, plus that of its child processes if asked."""
+    total = 0
+    for process in [pid, *(child_pids(pid) if with_children else [])]:
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+                break
+        else:
+            raise RuntimeError(f"no VmRSS for pid {process}")
+    return total
+
+
+def child_pids(pid: int) -> list[int]:
+    """Return the processes whose parent is ``pid`` (the hub's audit child, when it has one)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The fields after the command name, which may itself contain ") ".
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return sorted(children)
 
 
 def cpu_seconds(pid: int, *, main_thread: bool = False) -> float:

@@ -3,8 +3,9 @@
 The hub runs as a child process over the stand-ins (latencies as in the other benches)
 with a short cache TTL, so lookups mix hits, misses and refills across the data set's
 people. An error is any answer that is not HTTP 200, carries GraphQL errors, or reports
-an agency other than ``OK``. Memory is the hub process's resident set (VmRSS), taken
-after the first tenth of the lookups (warm-up) and at the end.
+an agency other than ``OK``. Memory is the resident set (VmRSS) of the hub process and of
+its child processes (its audit writer) together, taken after the first tenth of the
+lookups (warm-up) and at the end.
 
     python -m bench.soak [--lookups 100000] [--concurrency 16] [--ttl-s 5] [--max-minutes 40]
 
@@ -23,6 +24,7 @@ import httpx
 
 from bench.lookup_support import (
     LATENCY_NOTE,
+    child_pids,
     graphql_body,
     machine,
     request_headers,
@@ -59,7 +61,7 @@ async def lookup(client: httpx.AsyncClient, id_number: str) -> str | None:
 
 
 def record(tally: Tally, started: float, pid: int) -> None:
-    row = (tally.done, time.monotonic() - started, rss_kib(pid))
+    row = (tally.done, time.monotonic() - started, rss_kib(pid, with_children=True))
     tally.rows.append(row)
     print(f"  {row[0]:>8} lookups {row[1]:>8.1f} s  RSS {row[2] / 1024:.1f} MiB", flush=True)
 
@@ -93,7 +95,9 @@ async def soak(
 
 async def run(args: argparse.Namespace) -> None:
     with stand_ins() as setup, server("hub", setup, ttl_s=args.ttl_s) as (base_url, pid):
-        print(f"hub pid {pid}, RSS at start {rss_kib(pid) / 1024:.1f} MiB")
+        children = ", ".join(map(str, child_pids(pid))) or "none"
+        start_mib = rss_kib(pid, with_children=True) / 1024
+        print(f"hub pid {pid} (child processes: {children}), RSS at start {start_mib:.1f} MiB")
         tally = await soak(base_url, request_headers(setup.folder), setup.id_numbers, args, pid)
     report(tally, args)
 
