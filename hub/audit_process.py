@@ -47,7 +47,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from hub.audit import AppendedEntry, AuditEntry, CheckpointSigner, ReturnedRecord
 from hub.security_setup import AuditLog
-from hub.store.engine import blocking_sqlite_engine
+from hub.store.engine import blocking_sqlite_engine, sqlite_file
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class AuditProcess:
     """
 
     def __init__(self, store_url: str, audit: AuditLog) -> None:
-        if blocking_sqlite_engine(store_url) is None:
+        if sqlite_file(store_url) is None:
             # The URL itself is left out: another store's URL may carry its password.
             raise ValueError(
                 "the audit child process needs a SQLite file store, not memory or another database"

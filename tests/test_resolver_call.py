@@ -4,7 +4,7 @@ A small strawberry schema has one root field of each kind. Resolvers taking ``in
 ``root``, enums, optional and defaulted arguments are called directly. Resolvers with a
 permission class, a field extension, an input type, a list or a ``Maybe`` argument are
 left to strawberry. Each query runs through ``OneField`` and through strawberry's own
-``execute_sync``; the answers must be the same.
+``execute``, and the results must be the same.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def blocking_sqlite_engine(url: str | URL) -> Engine | None:
     None for another store, or for an in-memory database, which a second engine cannot open.
     """
     url = make_url(url)
-    if _sqlite_file(url) is None:
+    if sqlite_file(url) is None:
         return None
     twin = create_blocking_engine(
         url.set(drivername="sqlite+pysqlite"),
@@ -109,12 +109,13 @@ def missing_sqlite_file(url: str) -> Path | None:
     A command that only works on an existing store checks this first, because SQLite would
     create an empty file at the first connection.
     """
-    path = _sqlite_file(make_url(url))
+    path = sqlite_file(url)
     return None if path is None or path.exists() else path
 
 
-def _sqlite_file(url: URL) -> Path | None:
+def sqlite_file(url: str | URL) -> Path | None:
     """Return the file of a SQLite URL, or None for another store or an in-memory database."""
+    url = make_url(url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
     return Path(url.database)

@@ -40,17 +40,17 @@ async def test_child_commits_groups_into_one_chain(store: str, signer: Checkpoin
     try:
         assert writer.child is not None
         assert writer.gather_rounds == DEFAULT_CHILD_GATHER_ROUNDS
-        answers = await asyncio.gather(*(writer.append([entry(index)]) for index in range(1, 31)))
+        results = await asyncio.gather(*(writer.append([entry(index)]) for index in range(1, 31)))
         async with engine.begin() as conn:  # a notice change from this process, between groups
             await append(conn, entry(31), signer=signer, checkpoint_every=EVERY)
-        answers.append(await writer.append([entry(32), entry(33)]))
+        results.append(await writer.append([entry(32), entry(33)]))
 
         report = await check(engine, signer)
     finally:
         await writer.aclose()
         await engine.dispose()
 
-    sequences = sorted(sequence for answer in answers for sequence in answer)
+    sequences = sorted(sequence for result in results for sequence in result)
     assert sequences == [*range(1, 31), 32, 33]
     assert report.ok, report.findings
     assert (report.entries, report.checkpoints) == (33, 6)
